@@ -1,0 +1,47 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint typecheck fuzz bench gui-deps exe clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed")'
+	@$(PYTHON) -c 'import tkinter' 2>/dev/null || ./scripts/install-system-deps.sh tk
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ratings-to-plex demo
+
+gui-deps:
+	@./scripts/install-system-deps.sh xvfb
+
+test: $(STAMP) gui-deps
+	$(BIN)/ruff check src tests benchmarks fuzz
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python fuzz/fuzz_sources.py --seconds $${FUZZ_SECONDS:-30}
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks fuzz
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+fuzz: $(STAMP)
+	$(BIN)/python fuzz/fuzz_sources.py --seconds $${FUZZ_SECONDS:-30}
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_read.py
+	$(BIN)/python benchmarks/sync.py
+
+exe: $(STAMP)
+	$(BIN)/python -m pip install --quiet '.[build]'
+	$(BIN)/python packaging/build_exe.py
+
+clean:
+	rm -rf $(VENV) build dist test-artifacts demo-output

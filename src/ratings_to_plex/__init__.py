@@ -1,0 +1,15 @@
+"""ratings-to-plex: move IMDb and Letterboxd ratings into Plex — correctly, fast, and reversibly."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import RatingsToPlexError, SourceError
+from .sources import Problem, RatingRow, ReadResult, read_ratings
+
+try:
+    __version__ = version("ratings-to-plex")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = ["Problem", "RatingRow", "RatingsToPlexError", "ReadResult", "SourceError", "__version__", "read_ratings"]

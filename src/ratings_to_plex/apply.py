@@ -1,0 +1,146 @@
+"""Apply a plan's writes concurrently (bounded pool), with progress callbacks, cancellation and a journal seam.
+
+Retries happen below, in the HTTP adapter (`plex.client.RetryPolicy`); here a change that still fails becomes a
+`failed` outcome and the run goes on — except for a rejected token, which stops the run (nothing else can succeed).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+from .errors import AuthError, RatingsToPlexError
+from .plan import Change
+from .plex.client import PlexClient
+from .security import redact
+
+UPDATED: Final = "updated"  # the rating and/or watched state was written
+FAILED: Final = "failed"
+CANCELLED: Final = "cancelled"  # never attempted: the run was cancelled or stopped first
+DEFAULT_WORKERS: Final = 8  # a home server copes well with this many concurrent writes
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    change: Change
+    status: str  # UPDATED | FAILED | CANCELLED
+    rated: bool = False
+    watched: bool = False
+    error: str | None = None
+    finished_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    done: int
+    total: int
+    elapsed_s: float
+
+    @property
+    def eta_s(self) -> float | None:
+        if not self.done or self.done >= self.total:
+            return None if not self.done else 0.0
+        return self.elapsed_s / self.done * (self.total - self.done)
+
+
+class Journal(Protocol):
+    """What `apply_plan` tells the journal: the previous values before a write, the outcome after."""
+
+    def before(self, change: Change) -> None: ...
+
+    def after(self, outcome: Outcome) -> None: ...
+
+
+class RunStopped(RatingsToPlexError):
+    """Raised after the pool drains when a change failed in a way no later change can avoid (token revoked)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, outcomes: list[Outcome]) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes
+
+
+def apply_change(client: PlexClient, change: Change) -> Outcome:
+    """Write one change: the rating first, then the watched mark. Errors become a failed outcome."""
+    rated = watched = False
+    try:
+        if change.set_rating:
+            client.rate(change.item.rating_key, change.item.type, change.new_rating)
+            rated = True
+        if change.watched is not None:
+            client.mark_watched(change.item.rating_key, change.item.type, change.watched)
+            watched = True
+    except AuthError:
+        raise
+    except RatingsToPlexError as exc:
+        return Outcome(change, FAILED, rated, watched, redact(str(exc)), time.time())
+    return Outcome(change, UPDATED, rated, watched, None, time.time())
+
+
+def apply_plan(
+    client: PlexClient,
+    changes: Sequence[Change],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    journal: Journal | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[Outcome]:
+    """Apply every writing change; returns one outcome per change, in the changes' order.
+
+    At most `workers` writes are in flight. Cancelling stops new writes; those in flight finish and are journaled.
+    A revoked token (401) stops the run the same way, then raises `RunStopped` with the outcomes so far attached.
+    """
+    todo = [c for c in changes if c.writes]
+    outcomes: dict[int, Outcome] = {}
+    cancel = cancel or threading.Event()
+    stop_error: list[AuthError] = []
+    started = time.monotonic()
+
+    def run(change: Change) -> Outcome:
+        if journal:
+            journal.before(change)
+        try:
+            outcome = apply_change(client, change)
+        except AuthError as exc:
+            stop_error.append(exc)
+            cancel.set()
+            outcome = Outcome(change, FAILED, error=str(exc), finished_at=time.time())
+        if journal:
+            journal.after(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="r2p-apply") as pool:
+        pending: set[Future[Outcome]] = set()
+        queue = iter(enumerate(todo))
+        position: dict[Future[Outcome], int] = {}
+        exhausted = False
+        while True:
+            while not exhausted and not cancel.is_set() and len(pending) < max(1, workers) * 2:
+                nxt = next(queue, None)
+                if nxt is None:
+                    exhausted = True
+                    break
+                future = pool.submit(run, nxt[1])
+                position[future] = nxt[0]
+                pending.add(future)
+            if not pending:
+                break
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                outcome = future.result()
+                outcomes[position.pop(future)] = outcome
+                if on_outcome:
+                    on_outcome(outcome)
+                if on_progress:
+                    on_progress(Progress(len(outcomes), len(todo), time.monotonic() - started))
+    result = [outcomes.get(i) or Outcome(c, CANCELLED) for i, c in enumerate(todo)]
+    if stop_error:
+        raise RunStopped(str(stop_error[0]), result) from None
+    return result

@@ -1,0 +1,8 @@
+"""The `ratings-to-plex` command (typer + rich): thin commands over the library; errors become messages here."""
+
+from __future__ import annotations
+
+from . import emulator_cmd, sync_cmd  # noqa: F401 - registers the commands
+from .app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,86 @@
+"""The typer app, and the one place that turns exceptions into a message and an exit code."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from .. import __version__
+from ..errors import RatingsToPlexError
+from ..security import redact
+
+app = typer.Typer(
+    name="ratings-to-plex",
+    help="Move your IMDb and Letterboxd ratings into Plex — with a dry run, undo and clear reports.\n\n"
+         "Example: ratings-to-plex sync ratings.csv --url http://127.0.0.1:32400 --token $PLEX_TOKEN "
+         "--library Movies --dry-run",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+state = {"verbose": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(func: F) -> F:
+    """Run a command; our errors print as one or two plain lines with their exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RatingsToPlexError as exc:
+            err.print(f"error: {redact(str(exc))}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("Cancelled.", markup=False)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so plainly, details only with --verbose
+            if state["verbose"]:
+                import traceback
+
+                err.print(redact(traceback.format_exc()), markup=False)
+            err.print(f"error: unexpected {type(exc).__name__}: {redact(str(exc))[:300]}", markup=False)
+            err.print("This is a bug in ratings-to-plex; run again with --verbose for details.", markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="More detail in errors (never the token)."),
+) -> None:
+    state["verbose"] = verbose
+    if verbose:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+
+
+@app.command()
+def version() -> None:
+    """Print the version.
+
+    Example: ratings-to-plex version
+    """
+    out.print(f"ratings-to-plex {__version__}", markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code."""
+    try:
+        app(args=argv, prog_name="ratings-to-plex", standalone_mode=True)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    return 0

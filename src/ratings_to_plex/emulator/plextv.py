@@ -1,0 +1,143 @@
+"""plex.tv endpoints served on the same host:port: account, resources, PIN login, plus emulator controls.
+
+The account XML satisfies plexapi's fragile parsing (PLEX_PROTOCOL.md §1.3): a `scrobbleTypes` attribute,
+`<subscription>` and `<profile>` children and 0/1 booleans; anything less crashes `MyPlexAccount`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+from .context import Context, Pin, Request, Response
+from .render import XML_HEAD, element
+from .pms import not_found
+
+
+def _xml(body: str, status: int = 200) -> Response:
+    return Response(status, (XML_HEAD + body).encode("utf-8"))
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def user(ctx: Context, req: Request) -> Response:
+    pairs: list[tuple[str, object]] = [
+        ("id", 1001), ("uuid", "f3a9c2e1d4b5a6c7"), ("username", "demo"), ("title", "demo"),
+        ("email", "demo@example.com"), ("friendlyName", "Demo"), ("locale", ""), ("confirmed", 1),
+        ("joinedAt", 1_600_000_000), ("emailOnlyAuth", 0), ("hasPassword", 1), ("protected", 0), ("thumb", ""),
+        ("authToken", ctx.token or ""), ("mailingListStatus", "active"), ("mailingListActive", 1),
+        ("scrobbleTypes", ""), ("country", "US"), ("subscriptionDescription", ""), ("restricted", 0),
+        ("anonymous", ""), ("home", 0), ("guest", 0), ("homeSize", 1), ("homeAdmin", 1), ("maxHomeSize", 15),
+        ("rememberExpiresAt", 1_900_000_000), ("adsConsent", ""), ("adsConsentSetAt", ""),
+        ("adsConsentReminderAt", ""), ("experimentalFeatures", 0), ("twoFactorEnabled", 0),
+        ("backupCodesCreated", 0),
+    ]
+    children = (
+        '<subscription active="0" subscribedAt="" status="Inactive" paymentService="" plan=""><features/>'
+        '</subscription><profile autoSelectAudio="1" defaultAudioLanguage="en" defaultSubtitleLanguage="en"'
+        ' autoSelectSubtitle="0" defaultSubtitleAccessibility="0" defaultSubtitleForces="0"/>'
+        "<entitlements/><roles/><services/>"
+    )
+    return _xml(element("user", pairs, children), 201 if req.method == "POST" else 200)
+
+
+def _resource(ctx: Context, name: str, *, owned: bool, provides: str, client_id: str, local: bool) -> str:
+    port = ctx.port
+    conn = element("connection", [("protocol", "http"), ("address", "127.0.0.1"), ("port", port),
+                                  ("uri", ctx.base_url), ("local", int(local)), ("relay", 0), ("IPv6", 0)])
+    return element("resource", [
+        ("name", name), ("product", "Plex Media Server" if "server" in provides else "Plex for Linux"),
+        ("productVersion", "1.41.3.9314"), ("platform", "Linux"), ("platformVersion", "6.8"), ("device", "PC"),
+        ("clientIdentifier", client_id), ("createdAt", "2024-01-01T00:00:00Z"),
+        ("lastSeenAt", _iso(time.time())), ("provides", provides), ("ownerId", "" if owned else 2002),
+        ("sourceTitle", "" if owned else "friend"), ("publicAddress", "127.0.0.1"),
+        ("accessToken", ctx.token or ""), ("owned", int(owned)), ("home", 0), ("synced", 0), ("relay", 0),
+        ("presence", 1), ("httpsRequired", 0), ("publicAddressMatches", 1), ("dnsRebindingProtection", 0),
+        ("natLoopbackSupported", 0),
+    ], f"<connections>{conn}</connections>")
+
+
+def resources(ctx: Context, req: Request) -> Response:
+    """The owned server (a local http connection to ourselves), plus optional shared servers and a player."""
+    parts = [_resource(ctx, ctx.server_name, owned=True, provides="server", client_id=ctx.machine_id, local=True)]
+    for n in range(ctx.extra_resources):
+        parts.append(_resource(ctx, f"Friend's Server {n + 1}", owned=False, provides="server",
+                               client_id=f"{ctx.machine_id[:-4]}{n:04d}", local=False))
+    if ctx.extra_resources:
+        parts.append(_resource(ctx, "Living Room TV", owned=True, provides="client,player",
+                               client_id="player-0001", local=True))
+    return _xml(f'<resources size="{len(parts)}">{"".join(parts)}</resources>')
+
+
+def _pin_xml(pin: Pin) -> str:
+    return element("pin", [
+        ("id", pin.id), ("code", pin.code), ("product", "PlexAPI"), ("trusted", 0),
+        ("clientIdentifier", pin.client_id), ("expiresIn", pin.expires_in), ("createdAt", _iso(pin.created_at)),
+        ("expiresAt", _iso(pin.created_at + pin.expires_in)), ("authToken", pin.auth_token),
+        ("newRegistration", ""),
+    ])
+
+
+def create_pin(ctx: Context, req: Request) -> Response:
+    pin = ctx.create_pin(req.headers.get("X-Plex-Client-Identifier", ""))
+    return _xml(_pin_xml(pin), 201)
+
+
+def get_pin(ctx: Context, req: Request, id: str) -> Response:
+    pin = ctx.get_pin(int(id)) if id.isdigit() else None
+    if pin is None:  # plexapi treats any error while polling as "expired"
+        return not_found("pin")
+    return _xml(_pin_xml(pin))
+
+
+# -- emulator controls (not Plex endpoints; neither counted nor faulted) ---------------------------------------
+def _json(data: object, status: int = 200) -> Response:
+    return Response(status, json.dumps(data).encode(), "application/json")
+
+
+def approve_pin(ctx: Context, req: Request, id: str) -> Response:
+    if not (id.isdigit() and ctx.approve_pin(int(id))):
+        return not_found("pin")
+    return _json({"approved": int(id)})
+
+
+def approve_all(ctx: Context, req: Request) -> Response:
+    return _json({"approved": ctx.approve_all()})
+
+
+def state(ctx: Context, req: Request) -> Response:
+    """Every item's user state as JSON, for checks against a subprocess emulator."""
+    snap = ctx.library.state()
+    return _json({str(k): {"user_rating": s.user_rating, "view_count": s.view_count,
+                           "last_rated_at": s.last_rated_at} for k, s in snap.items()})
+
+
+def counters(ctx: Context, req: Request) -> Response:
+    return _json({"requests": ctx.counters.snapshot(), "faults": ctx.counters.faults(),
+                  "reads": ctx.counters.reads(), "writes": ctx.counters.writes()})
+
+
+def reset_counters(ctx: Context, req: Request) -> Response:
+    ctx.counters.reset()
+    return _json({"reset": True})
+
+
+_FAULT_FIELDS = {"rate_500", "rate_503", "rate_429", "retry_after", "rate_slow", "slow_seconds", "rate_reset",
+                 "latency_ms"}
+
+
+def set_faults(ctx: Context, req: Request) -> Response:
+    """`POST /emulator/faults?rate_500=0.5&only_paths=/:/rate`: change fault knobs on a running emulator."""
+    for key, value in req.query.items():
+        if key in _FAULT_FIELDS:
+            try:
+                setattr(ctx.faults, key, float(value))
+            except ValueError:
+                return _json({"error": f"{key} must be a number"}, 400)
+        elif key == "only_paths":
+            ctx.faults.only_paths = tuple(p for p in value.split(",") if p) or None
+    return _json({k: getattr(ctx.faults, k) for k in sorted(_FAULT_FIELDS)})
+

@@ -1,0 +1,292 @@
+"""Plex Media Server endpoints: root, library listings with filters and paging, metadata, and writes."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+from .context import Context, Request, Response
+from .library import TYPE_NAMES, Item, Library, Section
+from .render import (
+    container,
+    render_item,
+    render_meta,
+    render_section_directory,
+    section_container_attrs,
+)
+
+VERSION = "1.41.3.9314-a0bfb8370"
+
+
+def not_found(what: str = "Not Found") -> Response:
+    return Response(404, f"<html><head><title>Not Found</title></head><body><h1>404 {what}</h1></body></html>"
+                    .encode(), "text/html")
+
+
+def bad_request(why: str) -> Response:
+    return Response(400, f"<html><head><title>Bad Request</title></head><body><h1>400 {why}</h1></body></html>"
+                    .encode(), "text/html")
+
+
+def root(ctx: Context, req: Request) -> Response:
+    return Response(body=container([
+        ("size", 0), ("allowSync", 1), ("friendlyName", ctx.server_name), ("machineIdentifier", ctx.machine_id),
+        ("version", VERSION), ("platform", "Linux"), ("platformVersion", "6.8"), ("myPlex", 1),
+        ("myPlexSigninState", "ok"), ("myPlexUsername", "demo@example.com"), ("myPlexSubscription", 0),
+        ("multiuser", 1), ("claimed", 1), ("transcoderActiveVideoSessions", 0), ("updatedAt", 1_735_689_600),
+    ]))
+
+
+def identity(ctx: Context, req: Request) -> Response:
+    return Response(body=container([("size", 0), ("claimed", 1), ("machineIdentifier", ctx.machine_id),
+                                    ("version", VERSION)]))
+
+
+def library_root(ctx: Context, req: Request) -> Response:
+    children = ('<Directory key="sections" title="Library Sections"/><Directory key="recentlyAdded" '
+                'title="Recently Added Content"/><Directory key="onDeck" title="On Deck"/>')
+    return Response(body=container([("size", 3), ("allowSync", 0), ("identifier", "com.plexapp.plugins.library"),
+                                    ("title1", "Plex Library")], children))
+
+
+def sections(ctx: Context, req: Request) -> Response:
+    secs = list(ctx.library.sections.values())
+    return Response(body=container([("size", len(secs)), ("allowSync", 0), ("title1", "Plex Library")],
+                                   "".join(render_section_directory(s) for s in secs)))
+
+
+def _page(req: Request, total: int) -> tuple[int, int]:
+    """(start, stop) from X-Plex-Container-Start/Size, given as query params or headers; no size = everything."""
+    try:
+        start = max(0, int(req.param("X-Plex-Container-Start") or 0))
+    except ValueError:
+        start = 0
+    size_raw = req.param("X-Plex-Container-Size")
+    try:
+        size = total if size_raw is None else max(0, int(size_raw))
+    except ValueError:
+        size = total
+    return start, min(total, start + size)
+
+
+def _filters(req: Request, libtype: str) -> list[tuple[str, str, str]]:
+    """(field, operator, value) filters from the query; `show.guid=` style prefixes must match the libtype."""
+    out = []
+    for raw_key, value in req.query.items():
+        key, op = raw_key, "="
+        if key.endswith("="):  # plexapi's exact-string operator arrives as `title%3D=value`
+            key, op = key[:-1], "=="
+        prefix, _, field = key.rpartition(".")
+        if prefix and libtype and prefix != libtype:
+            continue
+        if field in ("guid", "title", "year", "id"):
+            out.append((field, op, value))
+    return out
+
+
+def _matches(item: Item, filters: Iterable[tuple[str, str, str]]) -> bool:
+    for field, op, value in filters:
+        if field == "guid":
+            if value not in item.all_guids():
+                return False
+        elif field == "title":
+            titles = (item.title, item.original_title or "", item.title_sort or "")
+            wanted = value.casefold()
+            if op == "==" and not any(t.casefold() == wanted for t in titles):
+                return False
+            if op == "=" and not any(wanted in t.casefold() for t in titles):
+                return False
+        elif field == "year":
+            if str(item.year) not in value.split(","):
+                return False
+        elif field == "id" and str(item.rating_key) not in value.split(","):
+            return False
+    return True
+
+
+def _select(lib: Library, keys: Sequence[int], filters: list[tuple[str, str, str]],
+            in_scope: Callable[[Item], bool]) -> list[Item]:
+    """Items of `keys` passing every filter; a guid filter goes through the index instead of a scan."""
+    guid_values = [v for f, _, v in filters if f == "guid"]
+    if guid_values:
+        candidates = [lib.items[k] for k in lib.guid_index().get(guid_values[0], ())]
+        candidates = [i for i in candidates if in_scope(i)]
+    else:
+        candidates = [lib.items[k] for k in keys]
+    if not filters:
+        return candidates
+    return [i for i in candidates if _matches(i, filters)]
+
+
+def _listing(ctx: Context, req: Request, items: list[Item], attrs: list[tuple[str, object]],
+             *, with_section: bool, always_guids: bool = False, meta: str = "") -> Response:
+    start, stop = _page(req, len(items))
+    guids = always_guids or req.flag("includeGuids")
+    lib = ctx.library
+    with lib.lock:
+        body = "".join(render_item(lib, i, guids=guids, with_section=with_section) for i in items[start:stop])
+    head = [("size", stop - start), ("totalSize", len(items)), ("offset", start), *attrs]
+    return Response(body=container(head, meta + body))
+
+
+def _libtype(req: Request, default: str) -> str | None:
+    raw = req.query.get("type")
+    if raw is None:
+        return default
+    try:
+        return TYPE_NAMES.get(int(raw))
+    except ValueError:
+        return None
+
+
+def section_all(ctx: Context, req: Request, id: str) -> Response:
+    section = ctx.library.sections.get(int(id)) if id.isdigit() else None
+    if section is None:
+        return not_found("section")
+    libtype = _libtype(req, section.type)
+    if libtype is None:
+        return bad_request("unknown type")
+    keys = section.keys_by_type.get(libtype, [])
+    items = _select(ctx.library, keys, _filters(req, libtype),
+                    lambda i: i.section_id == section.key and i.type == libtype)
+    meta = render_meta(section) if req.flag("includeMeta") else ""
+    return _listing(ctx, req, items, [*section_container_attrs(section), ("title2", f"All {libtype.title()}s")],
+                    with_section=False, meta=meta)
+
+
+def section_collections(ctx: Context, req: Request, id: str) -> Response:
+    section = ctx.library.sections.get(int(id)) if id.isdigit() else None
+    if section is None:
+        return not_found("section")
+    return Response(body=container([("size", 0), ("totalSize", 0), ("offset", 0),
+                                    *section_container_attrs(section)]))
+
+
+def library_all(ctx: Context, req: Request) -> Response:
+    """Cross-section search (`library.search(guid=…)`); items carry their own librarySectionID."""
+    lib = ctx.library
+    libtype = _libtype(req, "")
+    if libtype is None:
+        return bad_request("unknown type")
+    keys: list[int] = []
+    for section in lib.sections.values():
+        for t, ks in section.keys_by_type.items():
+            if not libtype or t == libtype:
+                keys.extend(ks)
+    items = _select(lib, keys, _filters(req, libtype or ""), lambda i: not libtype or i.type == libtype)
+    return _listing(ctx, req, items, [("allowSync", 0), ("identifier", "com.plexapp.plugins.library")],
+                    with_section=True)
+
+
+def metadata(ctx: Context, req: Request, rk: str) -> Response:
+    """One or more items (comma-separated keys); full metadata always carries Guid children."""
+    lib = ctx.library
+    items = [lib.items[int(k)] for k in rk.split(",") if k.isdigit() and int(k) in lib.items]
+    if not items:
+        return not_found("item")
+    section = lib.sections[items[0].section_id]
+    return _listing(ctx, req, items, [*section_container_attrs(section)], with_section=True, always_guids=True)
+
+
+def children(ctx: Context, req: Request, rk: str, leaves: bool = False) -> Response:
+    lib = ctx.library
+    parent = lib.items.get(int(rk)) if rk.isdigit() else None
+    if parent is None:
+        return not_found("item")
+    if leaves:
+        items = [i for i in lib.leaves(parent) if i is not parent]
+    else:
+        items = [lib.items[k] for k in parent.children or ()]
+    section = lib.sections[parent.section_id]
+    attrs: list[tuple[str, object]] = [*section_container_attrs(section), ("key", parent.rating_key),
+                                       ("parentRatingKey", parent.rating_key), ("parentTitle", parent.title)]
+    return _listing(ctx, req, items, attrs, with_section=True)
+
+
+def all_leaves(ctx: Context, req: Request, rk: str) -> Response:
+    return children(ctx, req, rk, leaves=True)
+
+
+def _target(ctx: Context, req: Request) -> Item | Response:
+    key = req.query.get("key", "")
+    item = ctx.library.items.get(int(key)) if key.isdigit() else None
+    return item if item is not None else not_found("item")
+
+
+def _parse_rating(raw: str | None) -> float | None | Response:
+    """The rating to store (None clears it), or a 400 response for a missing, non-numeric or off-scale value."""
+    if raw is None:
+        return bad_request("rating missing")
+    try:
+        value = float(raw)
+    except ValueError:
+        return bad_request("rating not a number")
+    if value == -1:
+        return None
+    if not math.isfinite(value) or not 0 <= value <= 10:
+        return bad_request("rating out of range")
+    return value
+
+
+def _set_rating(item: Item, value: float | None) -> None:
+    item.user_rating = value
+    item.last_rated_at = None if value is None else int(time.time())
+
+
+def rate(ctx: Context, req: Request) -> Response:
+    item = _target(ctx, req)
+    if isinstance(item, Response):
+        return item
+    value = _parse_rating(req.query.get("rating"))
+    if isinstance(value, Response):
+        return value
+    with ctx.library.lock:
+        _set_rating(item, value)
+    return Response()
+
+
+def scrobble(ctx: Context, req: Request) -> Response:
+    item = _target(ctx, req)
+    if isinstance(item, Response):
+        return item
+    now = int(time.time())
+    with ctx.library.lock:
+        for leaf in ctx.library.leaves(item):
+            leaf.view_count += 1
+            leaf.last_viewed_at = now
+        if item.type not in ("movie", "episode"):
+            item.last_viewed_at = now
+    return Response()
+
+
+def unscrobble(ctx: Context, req: Request) -> Response:
+    item = _target(ctx, req)
+    if isinstance(item, Response):
+        return item
+    with ctx.library.lock:
+        for leaf in ctx.library.leaves(item):
+            leaf.view_count = 0
+            leaf.last_viewed_at = None
+        item.last_viewed_at = None
+    return Response()
+
+
+def section_edit(ctx: Context, req: Request, id: str) -> Response:
+    """`editField('userRating', …)`: PUT /library/sections/{id}/all?id=&type=&userRating.value=."""
+    section: Section | None = ctx.library.sections.get(int(id)) if id.isdigit() else None
+    if section is None:
+        return not_found("section")
+    ids = [int(k) for k in req.query.get("id", "").split(",") if k.isdigit()]
+    items = [ctx.library.items[k] for k in ids if k in ctx.library.items]
+    if not items:
+        return not_found("item")
+    if "userRating.value" in req.query:
+        value = _parse_rating(req.query["userRating.value"] or "-1")
+        if isinstance(value, Response):
+            return value
+        with ctx.library.lock:
+            for item in items:
+                _set_rating(item, value)
+    return Response()
+

@@ -1,0 +1,153 @@
+"""What the user sees of a run: dual-form log lines, the breakdown, the unmatched CSV, log files, a JSON summary.
+
+Labels and their order are the seed's (INTERFACES.md "Breakdown labels"); scripts and users read them, so they are
+data here, not scattered strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from .apply import FAILED, UPDATED, Outcome
+from .match import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH
+from .plan import KEPT_EXISTING, NOT_NEWER, UNCHANGED, Change, Plan
+from .plex.items import LibraryItem
+from .security import safe_cell
+from .sources.model import EMPTY_RATING, INVALID_RATING, MISSING_IMDB_ID
+
+BREAKDOWN: Final = ("Skipped unchanged", "Missing IMDb ID", "Invalid rating value", "Not found in Plex",
+                    "Type mismatch", "Rate failed errors", "Exported failures")
+EXTRA: Final = ("Updated", "Marked watched", "Ambiguous", "Filtered by type", "Empty rating skipped",
+                "Kept by policy")
+_MATCH_LABEL: Final = {NOT_FOUND: "Not found in Plex", AMBIGUOUS: "Ambiguous", TYPE_MISMATCH: "Type mismatch",
+                       FILTERED: "Filtered by type"}
+
+
+def counts_key(label: str) -> str:
+    """`Rate failed errors` → `rate_failed_errors` (the JSON key)."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+
+
+def fmt_rating(rating: float | None) -> str:
+    return "unrated" if rating is None else f"{rating:g}"
+
+
+def stars(rating: float) -> str:
+    return f"{rating / 2:.1f}★"
+
+
+def update_line(change: Change, dry_run: bool = False) -> str:
+    """`Updated Plex rating for "Inception (2010)" to 8 (4.0★)` — the seed's wording, kept exactly."""
+    verb = "Would update" if dry_run else "Updated"
+    if change.new_rating is None:
+        return f'{"Would clear" if dry_run else "Cleared"} Plex rating for "{change.item.display_title}"'
+    return f'{verb} Plex rating for "{change.item.display_title}" to {fmt_rating(change.new_rating)} ' \
+           f"({stars(change.new_rating)})"
+
+
+def watched_line(change: Change, dry_run: bool = False) -> str:
+    state = "watched" if change.watched else "unwatched"
+    return f'{"Would mark" if dry_run else "Marked"} "{change.item.display_title}" as {state}'
+
+
+def skip_line(change: Change) -> str:
+    title, old = change.item.display_title, fmt_rating(change.old_rating)
+    if change.skip == UNCHANGED:
+        return f'Skipped unchanged "{title}": already {old}'
+    if change.skip == KEPT_EXISTING:
+        return f'Kept existing rating {old} for "{title}" (policy only-empty)'
+    return f'Kept rating {old} for "{title}": Plex\'s rating is newer (policy newer)'
+
+
+@dataclass
+class UnmatchedRow:
+    line: int
+    raw: dict[str, str]
+    reason: str
+    candidate: str = ""
+
+
+@dataclass
+class Tally:
+    """The breakdown of one run, plus the rows that go to the unmatched CSV."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BREAKDOWN + EXTRA, 0))
+    unmatched: list[UnmatchedRow] = field(default_factory=list)
+
+    def export(self, line: int, raw: Any, reason: str, candidate: LibraryItem | None = None, why: str = "") -> None:
+        where = f"{candidate.display_title} [ratingKey {candidate.rating_key}]" + (f": {why}" if why else "") \
+            if candidate else ""
+        self.unmatched.append(UnmatchedRow(line, dict(raw or {}), reason, where))
+        self.counts["Exported failures"] += 1
+
+
+def tally(plan: Plan, outcomes: Iterable[Outcome], dry_run: bool) -> Tally:
+    """Count every row and item exactly once under its label (INTERFACES.md defines each)."""
+    t = Tally()
+    c = t.counts
+    label_of = {MISSING_IMDB_ID: "Missing IMDb ID", INVALID_RATING: "Invalid rating value",
+                EMPTY_RATING: "Empty rating skipped"}
+    for problem in plan.problems:
+        c[label_of.get(problem.label, "Invalid rating value")] += 1
+        t.export(problem.line, problem.raw, f"{problem.label}: {problem.reason}")
+    for m in plan.matches:
+        if m.status == MATCHED:
+            continue
+        c[_MATCH_LABEL[m.status]] += 1
+        if m.status != FILTERED:
+            t.export(m.row.line, m.row.raw, f"{_MATCH_LABEL[m.status]}: {m.reason}", m.candidate, m.reason)
+    by_key = {o.change.item.rating_key: o for o in outcomes}
+    for ch in plan.changes:
+        outcome = by_key.get(ch.item.rating_key)
+        if ch.skip == UNCHANGED:
+            c["Skipped unchanged"] += 1
+        elif ch.skip in (KEPT_EXISTING, NOT_NEWER):
+            c["Kept by policy"] += 1
+            t.export(ch.row.line if ch.row else 0, ch.row.raw if ch.row else {}, skip_line(ch))
+        if not ch.writes:
+            continue
+        ok = dry_run or (outcome is not None and outcome.status == UPDATED)
+        if ok:
+            c["Updated"] += int(ch.set_rating)
+            c["Marked watched"] += int(bool(ch.watched))
+        else:
+            c["Rate failed errors"] += 1
+            error = outcome.error if outcome and outcome.status == FAILED else "not attempted (run stopped)"
+            t.export(ch.row.line if ch.row else 0, ch.row.raw if ch.row else {}, f"Rate failed: {error}", ch.item)
+    return t
+
+
+def breakdown_lines(counts: dict[str, int]) -> list[str]:
+    return ["Breakdown:"] + [f"  {label}: {counts[label]}" for label in BREAKDOWN + EXTRA]
+
+
+def stamp(now: datetime | None = None) -> str:
+    return (now or datetime.now()).strftime("%Y%m%d_%H%M%S")
+
+
+def write_unmatched_csv(folder: Path, source: str, stem: str, columns: list[str], rows: list[UnmatchedRow],
+                        when: str) -> Path | None:
+    """`Unmatched_<source>_<stem>_YYYYMMDD_HHMMSS.csv`: the source columns in order + line, reason, candidate."""
+    if not rows:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"Unmatched_{source}_{_safe_stem(stem)}_{when}.csv"
+    extra = [k for r in rows for k in r.raw if k not in columns]
+    header = list(columns) + list(dict.fromkeys(extra)) + ["Line", "Reason", "Best candidate"]
+    with path.open("w", encoding="utf-8-sig", newline="", errors="replace") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([safe_cell(h) for h in header])
+        for r in sorted(rows, key=lambda r: r.line):
+            values = [r.raw.get(col, "") for col in header[:-3]] + [str(r.line), r.reason, r.candidate]
+            writer.writerow([safe_cell(v or "") for v in values])
+    return path
+
+
+def _safe_stem(stem: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", stem)[:80] or "export"

@@ -1,0 +1,82 @@
+"""The two log files of a run: the rolling `RatingsToPlex.log` and the per-run `RatingsUpdateLog_<stamp>.log`.
+
+Both are UTF-8 with `errors="replace"`, pass through the token-redacting filter, and a failing write (full disk, a
+file locked by another program) is reported once and never stops the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import sys
+from collections.abc import Callable
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from .security import RedactingFilter, redact
+
+_FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+_ids = itertools.count(1)
+
+
+class _QuietFailures:
+    """Mixin: on a write error, say so once on stderr, then keep going without the file."""
+
+    warned = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.warned:
+            self.warned = True
+            print(f"warning: could not write to the log file {getattr(self, 'baseFilename', '?')}; "
+                  "the run goes on without it", file=sys.stderr)
+
+
+class _RotatingHandler(_QuietFailures, RotatingFileHandler):
+    pass
+
+
+class _RunHandler(_QuietFailures, logging.FileHandler):
+    pass
+
+
+class RunLog:
+    """Writes each line to both files and hands it to `echo` (the terminal or the GUI's log panel)."""
+
+    def __init__(self, folder: Path, when: str, echo: Callable[[str], None] | None = None) -> None:
+        self.folder = folder
+        self.path = folder / f"RatingsUpdateLog_{when}.log"
+        self.echo = echo
+        self.logger = logging.getLogger(f"ratings_to_plex.run.{next(_ids)}")
+        self.logger.setLevel(logging.INFO)
+        self.logger.propagate = False
+        self._handlers: list[logging.Handler] = []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handlers: list[logging.Handler] = [
+                _RotatingHandler(folder / "RatingsToPlex.log", maxBytes=5_000_000, backupCount=3,
+                                 encoding="utf-8", errors="replace"),
+                _RunHandler(self.path, encoding="utf-8", errors="replace"),
+            ]
+        except OSError as exc:
+            print(f"warning: cannot write logs in {folder} ({exc.strerror}); logging to the screen only",
+                  file=sys.stderr)
+            handlers = []
+        for handler in handlers:
+            handler.setFormatter(_FORMAT)
+            handler.addFilter(RedactingFilter())
+            self.logger.addHandler(handler)
+            self._handlers.append(handler)
+
+    def line(self, text: str, level: int = logging.INFO) -> None:
+        text = redact(text)
+        self.logger.log(level, "%s", text)
+        if self.echo:
+            self.echo(text)
+
+    def warning(self, text: str) -> None:
+        self.line(text, logging.WARNING)
+
+    def close(self) -> None:
+        for handler in self._handlers:
+            handler.close()
+            self.logger.removeHandler(handler)
