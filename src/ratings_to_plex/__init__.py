@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from .errors import RatingsToPlexError, SourceError
-from .sources import Problem, RatingRow, ReadResult, read_ratings
+
+if TYPE_CHECKING:
+    from .sources import Problem, RatingRow, ReadResult, read_ratings
 
 try:
     __version__ = version("ratings-to-plex")
@@ -13,3 +16,12 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 __all__ = ["Problem", "RatingRow", "RatingsToPlexError", "ReadResult", "SourceError", "__version__", "read_ratings"]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the readers on first use, so `ratings-to-plex --help` and the emulator start fast."""
+    if name in ("Problem", "RatingRow", "ReadResult", "read_ratings"):
+        from . import sources
+
+        return getattr(sources, name)
+    raise AttributeError(name)

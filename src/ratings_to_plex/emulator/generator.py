@@ -62,12 +62,12 @@ def _title(k: int, seed: int) -> str:
     noun, n = NOUNS[n % nn], n // nn
     place, form = PLACES[n % npl], n // npl
     if form == 0:
-        return f"The {adj} {noun}"
+        return f"The {adj} {noun} of {place}"
     if form == 1:
-        return f"{noun} of {place}"
-    if form == 2:
         return f"{adj} {noun} in {place}"
-    return f"A {noun} for {place}"
+    if form == 2:
+        return f"{place}: The {adj} {noun}"
+    return f"A {adj} {noun} for {place}"
 
 
 def _sort_title(title: str) -> str | None:
