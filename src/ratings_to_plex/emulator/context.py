@@ -18,7 +18,8 @@ XML_TYPE = "text/xml;charset=utf-8"
 
 @dataclass(frozen=True)
 class Request:
-    """What a handler needs from one HTTP request; `query` keeps the last value of a repeated key."""
+    """What a handler needs from one HTTP request; `query` keeps the last value of a repeated key and
+    `headers` has lower-cased names."""
 
     method: str
     path: str
@@ -30,8 +31,11 @@ class Request:
         """A paging/token value from the query string or, failing that, the request header of that name."""
         value = self.query.get(name)
         if value is None:
-            value = self.headers.get(name)
+            value = self.headers.get(name.lower())
         return value
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
 
     def flag(self, name: str) -> bool:
         return self.query.get(name, "0") not in ("", "0", "false")

@@ -82,7 +82,7 @@ def _pin_xml(pin: Pin) -> str:
 
 
 def create_pin(ctx: Context, req: Request) -> Response:
-    pin = ctx.create_pin(req.headers.get("X-Plex-Client-Identifier", ""))
+    pin = ctx.create_pin(req.header("X-Plex-Client-Identifier"))
     return _xml(_pin_xml(pin), 201)
 
 
