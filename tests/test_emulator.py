@@ -120,6 +120,7 @@ def test_default_page_size_and_headers_or_params(emu: Emulator) -> None:
     emu.counters.reset()
     assert len(section.all()) == 60  # plexapi default: pages of 100
     assert emu.counters.get("GET /library/sections/{id}/all") == 1
+    assert section.totalSize == 60  # a Size=0 query-param request answered with totalSize only
     url = emu.url + "/library/sections/1/all?type=1&X-Plex-Container-Start=50&X-Plex-Container-Size=20"
     r = requests.get(url, headers={"X-Plex-Token": emu.token}, timeout=5)
     assert 'size="10" totalSize="60" offset="50"' in r.text

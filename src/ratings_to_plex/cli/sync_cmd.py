@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import threading
@@ -11,10 +12,12 @@ import typer
 from rich.table import Table
 
 from ..apply import DEFAULT_WORKERS
+from ..config import remember
 from ..errors import UsageError
 from ..paths import report_dir as default_report_dir
 from ..plan import Plan, PlanOptions
 from ..plex.client import PlexClient
+from ..plex.session import remembered_libraries
 from ..report import fmt_rating, stars
 from ..sources import read_ratings
 from ..sources.model import TITLE_TYPES as TITLE_TYPES_ALL
@@ -144,5 +147,11 @@ def sync(
     if lookup not in ("auto", "scan", "per-row"):
         raise UsageError(f"Unknown --lookup {lookup!r}: use auto, scan or per-row.")
     client = connect(url, token, server, insecure, workers)
+    if not library and not all_libraries and (remembered := remembered_libraries(client)):
+        (err if as_json else out).print(f"Using {', '.join(remembered)} (chosen last time; pass --library to choose "
+                                        "another).", markup=False)
+        options = dataclasses.replace(options, libraries=remembered)
     code = run_sync(client, files, options, yes=yes, as_json=as_json, reports=report_dir or default_report_dir())
+    if code == 0:  # remember what worked, so the next run needs fewer options
+        remember(server=server if server and not url else None, libraries=list(library) or None)
     raise typer.Exit(code)

@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 from .server import Emulator, EmulatorConfig
 
@@ -40,13 +41,15 @@ def run_emulator(config: EmulatorConfig) -> int:
     def _on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():  # signal handlers only work there
+        previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with Emulator(config) as emu:
             sys.stdout.write(f"URL: {emu.url}\nTOKEN: {emu.token}\n")
             sys.stdout.flush()
             while not stop.wait(0.5):
-                pass
+                pass  # the server runs in its own thread; this one only waits for a signal
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -11,8 +11,8 @@ import time
 from datetime import datetime, timezone
 
 from .context import Context, Pin, Request, Response
-from .render import XML_HEAD, element
 from .pms import not_found
+from .render import XML_HEAD, element
 
 
 def _xml(body: str, status: int = 200) -> Response:

@@ -214,7 +214,7 @@ def _target(ctx: Context, req: Request) -> Item | Response:
     return item if item is not None else not_found("item")
 
 
-def _parse_rating(raw: str | None) -> float | None | Response:
+def _parse_rating(raw: str | None) -> float | Response | None:
     """The rating to store (None clears it), or a 400 response for a missing, non-numeric or off-scale value."""
     if raw is None:
         return bad_request("rating missing")

@@ -6,6 +6,7 @@ handler runs; the order matters so tests can assert "N requests reached the serv
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import socket
@@ -60,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_PUT = do_POST = do_DELETE = do_HEAD = do_GET
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.client_address[0], *args)
 
     def _handle(self) -> None:
@@ -77,10 +78,12 @@ class _Handler(BaseHTTPRequestHandler):
         counted = route is None or not route.control
         if counted:
             ctx.counters.add(self.command, route.pattern if route else metadata_pattern(path))
+        if counted and ctx.faults.latency_ms > 0:
+            time.sleep(ctx.faults.latency_ms / 1000)
         if (route is None or route.auth) and not ctx.token_ok(req.param("X-Plex-Token")):
             self._send(Response(401, _UNAUTHORIZED, "text/html"))
             return
-        if counted and self._delay_or_fault(ctx, path):
+        if counted and self._fault(ctx, path):
             return
         if route is None:
             self._send(Response(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html"))
@@ -92,11 +95,9 @@ class _Handler(BaseHTTPRequestHandler):
             response = Response(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html")
         self._send(response)
 
-    def _delay_or_fault(self, ctx: Context, path: str) -> bool:
-        """Apply latency then maybe a fault; True when the request has been fully answered (or dropped)."""
+    def _fault(self, ctx: Context, path: str) -> bool:
+        """Maybe inject a fault; True when the request has been fully answered (or dropped)."""
         faults = ctx.faults
-        if faults.latency_ms > 0:
-            time.sleep(faults.latency_ms / 1000)
         kind = faults.choose(path)
         if kind is None:
             return False
@@ -165,10 +166,8 @@ class _Server(ThreadingHTTPServer):
         with self._sock_lock:
             socks = list(self.open_sockets)
         for sock in socks:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, OSError)):
