@@ -72,13 +72,14 @@ def progress_reporter(enabled: bool) -> tuple[Callable[[ApplyProgress], None], C
             bar.update(task, completed=p.done, total=p.total, rate=rate)
 
         return update, bar.stop
-    last = [-1]
+    last = [-1, 0.0]
 
     def plain(p: ApplyProgress) -> None:
+        """Piped output: a line per 10 % at most every 2 s, and the last one, so logs stay readable."""
         step = p.done * 10 // max(1, p.total)
-        if step != last[0] or p.done == p.total:
-            last[0] = step
-            eta = f", about {p.eta_s:.0f} s left" if p.eta_s else ""
-            err.print(f"Progress: {p.done}/{p.total}{eta}", markup=False)
+        if p.done == p.total or (step != last[0] and p.elapsed_s - last[1] >= 2.0):
+            last[0], last[1] = step, p.elapsed_s
+            eta = f", about {p.eta_s:.0f} s left" if p.eta_s and p.eta_s >= 1 else ""
+            err.print(f"Progress: {p.done}/{p.total} written{eta}", markup=False)
 
     return plain, lambda: None

@@ -33,6 +33,13 @@ _PLEXAPI_CLASSES: Final[dict[str, tuple[Any, str]]] = {
 class _CappedRetry(Retry):
     """urllib3's Retry, but a server asking us to wait longer than a minute gets a minute."""
 
+    def parse_retry_after(self, retry_after: str) -> float:
+        """Also accept fractional seconds (urllib3 takes only whole ones or an HTTP date)."""
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            return float(super().parse_retry_after(retry_after))
+
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, _MAX_RETRY_AFTER_S)
