@@ -41,6 +41,7 @@ def test_pin_login_returns_the_token_once_approved(emu: Emulator) -> None:
     login = session.PinLogin()
     url = login.start()
     assert url.startswith("https://app.plex.tv/auth/#!?") and "code=" in url
+    assert "product%5D=ratings-to-plex&" in url  # the approval page names us, not "PlexAPI"
     ticks: list[float] = []
     threading.Timer(0.3, emu.approve_all_pins).start()
     assert login.wait(20, on_tick=ticks.append, poll_s=0.1) == emu.token
@@ -62,7 +63,7 @@ def test_pin_login_expiry_and_timeout_and_cancel(monkeypatch: pytest.MonkeyPatch
 
 def test_unreachable_plextv_is_a_connection_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PLEXTV_ENV, f"http://127.0.0.1:{closed_port()}")
-    with pytest.raises(PlexConnectionError, match="Cannot reach plex.tv"):
+    with pytest.raises(PlexConnectionError, match=r"Cannot reach plex\.tv"):
         session.PinLogin().start()
 
 
@@ -150,11 +151,13 @@ def cli_env(emu: Emulator, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _wait_for(path: Path, timeout: float = 30) -> str:
+def _wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists() and path.read_text():
             return path.read_text()
+        if proc.poll() is not None:
+            raise AssertionError(f"login ended early ({proc.returncode}): {proc.communicate()}")
         time.sleep(0.05)
     raise AssertionError(f"{path} never appeared")
 
@@ -165,7 +168,7 @@ def test_login_subprocess_opens_browser_and_stores_token(emu: Emulator, cli_env:
     proc = subprocess.Popen(_cli("login", "--timeout", "60"), env=cli_env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        url = _wait_for(tmp_path / "browser-url.txt")
+        url = _wait_for(tmp_path / "browser-url.txt", proc)
         assert url.startswith("https://app.plex.tv/auth/#!?") and "code=" in url
         requests.post(f"{emu.url}/emulator/pins/approve-all", headers={"X-Plex-Token": emu.token}, timeout=5)
         out, err = proc.communicate(timeout=60)

@@ -13,7 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from .errors import AuthError, RatingsToPlexError
+from .errors import AuthError, PlexConnectionError, PlexError, RatingsToPlexError
 from .plan import Change
 from .plex.client import PlexClient
 from .security import redact
@@ -21,7 +21,10 @@ from .security import redact
 UPDATED: Final = "updated"  # the rating and/or watched state was written
 FAILED: Final = "failed"
 CANCELLED: Final = "cancelled"  # never attempted: the run was cancelled or stopped first
-DEFAULT_WORKERS: Final = 8  # a home server copes well with this many concurrent writes
+# Writes are tiny and latency-bound: with 20 ms per round trip, 8 in flight cap a run at ~400 writes/s and 16 at
+# ~800 (benchmarks/README.md). A home server queues what it cannot run at once; it does not fail.
+DEFAULT_WORKERS: Final = 16
+LOST_AFTER: Final = 3  # this many writes in a row failing to reach the server (at least `workers`) stop the run
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class Outcome:
     watched: bool = False
     error: str | None = None
     finished_at: float = 0.0
+    unreachable: bool = False  # failed because the server could not be reached (after retries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,8 @@ def apply_change(client: PlexClient, change: Change) -> Outcome:
             watched = True
     except AuthError:
         raise
+    except PlexConnectionError as exc:
+        return Outcome(change, FAILED, rated, watched, redact(str(exc)), time.time(), unreachable=True)
     except RatingsToPlexError as exc:
         return Outcome(change, FAILED, rated, watched, redact(str(exc)), time.time())
     return Outcome(change, UPDATED, rated, watched, None, time.time())
@@ -95,15 +101,19 @@ def apply_plan(
     """Apply every writing change; returns one outcome per change, in the changes' order.
 
     At most `workers` writes are in flight. Cancelling stops new writes; those in flight finish and are journaled.
-    A revoked token (401) stops the run the same way, then raises `RunStopped` with the outcomes so far attached.
+    A revoked token (401), or losing the server (several writes in a row unreachable after retries), stops the run
+    the same way, then raises `RunStopped` with the outcomes so far attached.
     """
     todo = [c for c in changes if c.writes]
     outcomes: dict[int, Outcome] = {}
     cancel = cancel or threading.Event()
-    stop_error: list[AuthError] = []
+    stop_error: list[PlexError] = []
+    unreachable_streak = 0
     started = time.monotonic()
 
     def run(change: Change) -> Outcome:
+        if cancel.is_set():  # queued before the stop: leave it `planned` in the journal for --resume
+            return Outcome(change, CANCELLED)
         if journal:
             journal.before(change)
         try:
@@ -135,7 +145,15 @@ def apply_plan(
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 outcome = future.result()
+                if outcome.status == CANCELLED:
+                    position.pop(future)
+                    continue
                 outcomes[position.pop(future)] = outcome
+                unreachable_streak = unreachable_streak + 1 if outcome.unreachable else 0
+                if unreachable_streak >= max(LOST_AFTER, workers) and not stop_error:
+                    stop_error.append(PlexConnectionError(
+                        f"{outcome.error} Stopped after {unreachable_streak} writes in a row failed."))
+                    cancel.set()
                 if on_outcome:
                     on_outcome(outcome)
                 if on_progress:

@@ -1,7 +1,8 @@
 """The run journal (SQLite, WAL, 0600): every run, and every change's previous values, committed before the write.
 
 This is what makes a run reversible (`undo`) and survivable (`--resume`): if the process dies between `before` and
-`after`, the row stays `writing` and the next run knows exactly which writes may or may not have landed.
+`after`, the row stays `writing` and the next run re-reads the item to learn whether that write landed. The server
+URL is stored (redacted), never the token.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from .apply import UPDATED, Outcome
-from .errors import JournalError
+from .errors import JournalError, RatingsToPlexError
 from .paths import data_dir
 from .plan import Change
+from .plex.client import PlexClient
+from .security import redact
+
+UNFINISHED: Final = ("running", "cancelled", "stopped")  # a run in one of these states can be resumed
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -32,6 +38,7 @@ CREATE TABLE IF NOT EXISTS runs (
     server_name TEXT, server_url TEXT, machine_id TEXT,
     libraries TEXT, options TEXT, counts TEXT,
     undo_of INTEGER REFERENCES runs(id),
+    undone_by INTEGER REFERENCES runs(id),      -- the undo run that reversed this one
     dry_run INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS changes (
@@ -50,6 +57,18 @@ CREATE TABLE IF NOT EXISTS changes (
     UNIQUE (run_id, rating_key)
 );
 CREATE INDEX IF NOT EXISTS changes_by_run ON changes(run_id, state);
+CREATE TABLE IF NOT EXISTS leaves (             -- episodes' view counts before their show/season was marked watched
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    parent_key INTEGER NOT NULL,
+    rating_key INTEGER NOT NULL,
+    view_count INTEGER NOT NULL,
+    PRIMARY KEY (run_id, parent_key, rating_key)
+);
+"""
+_RUN_STATS = """
+SELECT r.*, COALESCE(SUM(c.state = 'applied'), 0) AS applied, COALESCE(SUM(c.state = 'failed'), 0) AS failed,
+       COALESCE(SUM(c.state IN ('planned', 'writing')), 0) AS pending
+FROM runs r LEFT JOIN changes c ON c.run_id = r.id
 """
 
 
@@ -61,6 +80,67 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """One row of `runs`, with its changes counted by state (what `history` shows)."""
+
+    id: int
+    kind: str
+    started_at: float
+    finished_at: float | None
+    status: str
+    file: str | None
+    file_hash: str | None
+    server_name: str | None
+    server_url: str | None
+    machine_id: str | None
+    undo_of: int | None
+    undone_by: int | None
+    dry_run: bool
+    applied: int = 0
+    failed: int = 0
+    pending: int = 0
+    libraries: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in UNFINISHED
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """One journaled change: the values before the write, the values written, and how far it got."""
+
+    run_id: int
+    rating_key: int
+    item_type: str
+    title: str
+    section_id: int | None
+    old_rating: float | None
+    old_watched: bool
+    new_rating: float | None
+    set_rating: bool
+    watched: bool | None
+    state: str
+    error: str | None = None
+
+
+def _run_info(row: sqlite3.Row) -> RunInfo:
+    values = {f.name: row[f.name] for f in fields(RunInfo)}
+    values.update({k: json.loads(row[k] or empty) for k, empty in (("libraries", "[]"), ("options", "{}"),
+                                                                    ("counts", "{}"))})
+    return RunInfo(**{**values, "dry_run": bool(row["dry_run"])})
+
+
+def _change_record(row: sqlite3.Row) -> ChangeRecord:
+    values = {f.name: row[f.name] for f in fields(ChangeRecord)}
+    watched = None if row["watched"] is None else bool(row["watched"])
+    return ChangeRecord(**{**values, "old_watched": bool(row["old_watched"]),
+                           "set_rating": bool(row["set_rating"]), "watched": watched})
+
+
 class JournalDB:
     """One SQLite file shared by runs; safe to use from the apply pool's threads."""
 
@@ -70,11 +150,15 @@ class JournalDB:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            os.chmod(self.path, 0o600)
+            os.chmod(self.path, 0o600)  # SQLite gives the -wal and -shm files the same mode
             self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
             self.db.executescript(_SCHEMA)
+            columns = {r["name"] for r in self.db.execute("PRAGMA table_info(runs)")}
+            if "undone_by" not in columns:  # a journal written before undo existed
+                self.db.execute("ALTER TABLE runs ADD COLUMN undone_by INTEGER REFERENCES runs(id)")
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"Cannot open the run journal {self.path}: {exc}") from None
         self.lock = threading.Lock()
@@ -86,16 +170,35 @@ class JournalDB:
             except sqlite3.Error as exc:
                 raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
 
-    def start_run(self, changes: Sequence[Change], **fields: Any) -> RunRecorder:
-        """Record the run and every planned write in one transaction, before the first write."""
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many rows in one transaction."""
+        with self.lock:
+            try:
+                with self.db:
+                    self.db.execute("BEGIN")
+                    self.db.executemany(sql, rows)
+            except sqlite3.Error as exc:
+                raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
+
+    def start_run(self, changes: Sequence[Change], *, client: PlexClient | None = None, **fields: Any) -> RunRecorder:
+        """Record the run and every planned write in one transaction, before the first write.
+
+        With `client`, marking a show or season watched first journals its episodes' view counts (one read), so
+        that undo can give back exactly the episodes that were watched before.
+
+        This one commit is synced to disk (synchronous=FULL): without it, an undo after a power cut would not
+        know the previous values. Later per-change commits only need to survive a killed process.
+        """
         fields.setdefault("started_at", time.time())
         for key in ("libraries", "options", "counts"):
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key], sort_keys=True)
+        fields = {k: redact(v) if isinstance(v, str) else v for k, v in fields.items()}
         cols = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
         with self.lock:
             try:
+                self.db.execute("PRAGMA synchronous=FULL")
                 self.db.execute("BEGIN IMMEDIATE")
                 run_id = int(self.db.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})",
                                              list(fields.values())).lastrowid or 0)
@@ -107,10 +210,59 @@ class JournalDB:
                       int(c.set_rating), None if c.watched is None else int(c.watched))
                      for c in changes if c.writes])
                 self.db.execute("COMMIT")
+                self.db.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
-                self.db.execute("ROLLBACK")
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
                 raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
-        return RunRecorder(self, run_id)
+        return RunRecorder(self, run_id, client)
+
+    def recorder(self, run_id: int, client: PlexClient | None = None) -> RunRecorder:
+        """The recorder of an existing run (to resume it)."""
+        self.run(run_id)
+        return RunRecorder(self, run_id, client)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def runs(self) -> list[RunInfo]:
+        """Every run, newest first."""
+        rows = self.execute(_RUN_STATS + " GROUP BY r.id ORDER BY r.id DESC").fetchall()
+        return [_run_info(r) for r in rows]
+
+    def run(self, run_id: int) -> RunInfo:
+        row = self.execute(_RUN_STATS + " WHERE r.id = ? GROUP BY r.id", (run_id,)).fetchone()
+        if row is None:
+            raise JournalError(f"There is no run {run_id} in the journal: `ratings-to-plex history` lists them.")
+        return _run_info(row)
+
+    def changes(self, run_id: int, states: Sequence[str] | None = None) -> list[ChangeRecord]:
+        """The run's journaled changes (optionally only those in `states`), in the order they were planned."""
+        sql = "SELECT * FROM changes WHERE run_id = ?"
+        args: list[Any] = [run_id]
+        if states:
+            sql += f" AND state IN ({', '.join('?' for _ in states)})"
+            args.extend(states)
+        return [_change_record(r) for r in self.execute(sql + " ORDER BY id", args).fetchall()]
+
+    def leaves(self, run_id: int, parent_key: int) -> dict[int, int]:
+        """Episode ratingKey → view count before the run marked `parent_key` (a show or season) watched."""
+        rows = self.execute("SELECT rating_key, view_count FROM leaves WHERE run_id = ? AND parent_key = ?",
+                            (run_id, parent_key)).fetchall()
+        return {r["rating_key"]: r["view_count"] for r in rows}
+
+    def last_undoable(self) -> RunInfo | None:
+        """`undo --last`: the newest run that wrote something and has not been undone."""
+        return next((r for r in self.runs() if r.applied and r.undone_by is None and not r.dry_run), None)
+
+    def unfinished_for(self, digest: str) -> RunInfo | None:
+        """The newest sync of a file with this hash that did not finish, unless a later sync of it did."""
+        for run in self.runs():
+            if run.kind != "sync" or run.dry_run or run.file_hash != digest:
+                continue
+            return None if run.finished else run
+        return None
+
+    def mark_undone(self, run_id: int, undo_run_id: int) -> None:
+        self.execute("UPDATE runs SET undone_by = ? WHERE id = ?", (undo_run_id, run_id))
 
     def close(self) -> None:
         with self.lock:
@@ -120,11 +272,14 @@ class JournalDB:
 class RunRecorder:
     """The `apply.Journal` of one run."""
 
-    def __init__(self, journal: JournalDB, run_id: int) -> None:
+    def __init__(self, journal: JournalDB, run_id: int, client: PlexClient | None = None) -> None:
         self.journal = journal
         self.run_id = run_id
+        self.client = client
 
     def before(self, change: Change) -> None:
+        if self.client is not None and change.watched and change.item.type in ("show", "season"):
+            self._snapshot_leaves(self.client, change.item.rating_key)
         self.journal.execute("UPDATE changes SET state='writing' WHERE run_id=? AND rating_key=?",
                              (self.run_id, change.item.rating_key))
 
@@ -132,7 +287,22 @@ class RunRecorder:
         state = "applied" if outcome.status == UPDATED else "failed"
         self.journal.execute(
             "UPDATE changes SET state=?, error=?, written_at=? WHERE run_id=? AND rating_key=?",
-            (state, outcome.error, outcome.finished_at or time.time(), self.run_id, outcome.change.item.rating_key))
+            (state, redact(outcome.error) if outcome.error else None, outcome.finished_at or time.time(),
+             self.run_id, outcome.change.item.rating_key))
+
+    def _snapshot_leaves(self, client: PlexClient, parent_key: int) -> None:
+        """Scrobbling a show touches every episode; keep their counts (the first snapshot wins on resume)."""
+        try:
+            root = client.get(f"/library/metadata/{parent_key}/allLeaves")
+        except RatingsToPlexError:
+            return  # the write will meet the same problem and be journaled as failed
+        rows = [(self.run_id, parent_key, int(el.attrib["ratingKey"]), int(el.attrib.get("viewCount") or 0))
+                for el in root if el.attrib.get("ratingKey", "").isdigit()]
+        self.journal.executemany("INSERT OR IGNORE INTO leaves VALUES (?, ?, ?, ?)", rows)
+
+    def reopen(self) -> None:
+        """Mark a resumed run as running again, so a second interruption leaves it resumable."""
+        self.journal.execute("UPDATE runs SET status='running', finished_at=NULL WHERE id=?", (self.run_id,))
 
     def finish(self, status: str, counts: dict[str, int]) -> None:
         self.journal.execute("UPDATE runs SET status=?, finished_at=?, counts=? WHERE id=?",

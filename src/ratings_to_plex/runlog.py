@@ -6,6 +6,7 @@ file locked by another program) is reported once and never stops the run.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import sys
@@ -78,5 +79,6 @@ class RunLog:
 
     def close(self) -> None:
         for handler in self._handlers:
-            handler.close()
+            with contextlib.suppress(OSError):  # the last flush failed (disk full): already warned, never fatal
+                handler.close()
             self.logger.removeHandler(handler)

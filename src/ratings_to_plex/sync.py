@@ -146,13 +146,14 @@ def execute_plan(client: PlexClient, plan: Plan, sections: list[Section], option
     source = plan.source
     journal = journal or JournalDB()
     recorder = journal.start_run(
-        [] if options.dry_run else plan.changes, kind="sync", dry_run=int(options.dry_run),
+        [] if options.dry_run else plan.changes, client=client, kind="sync", dry_run=int(options.dry_run),
         file=str(source.file) if source else None, file_hash=file_hash(source.file) if source else None,
         source_format=source.format if source else None, server_name=client.name, server_url=client.url,
         machine_id=client.machine_identifier, libraries=[s.title for s in sections],
         options={"policy": options.plan.policy, "force": options.plan.force,
                  "mark_watched": options.plan.mark_watched,
-                 "types": sorted(options.types) if options.types else "all"})
+                 "types": sorted(options.types) if options.types else "all"},
+        counts={counts_key(k): v for k, v in tally(plan, [], True).counts.items()})  # as planned, for --resume
     log.line(f"Run {recorder.run_id}: {source.description if source else 'plan'} → {client.name} "
              f"({', '.join(s.title for s in sections)})"
              + (" — dry run, nothing will be written" if options.dry_run else ""))
@@ -184,8 +185,11 @@ def execute_plan(client: PlexClient, plan: Plan, sections: list[Section], option
     result = tally(plan, outcomes, options.dry_run)
     csv_path = None
     if source:
-        csv_path = write_unmatched_csv(report_dir, source.source, source.file.stem, source.columns,
-                                       result.unmatched, when)
+        try:
+            csv_path = write_unmatched_csv(report_dir, source.source, source.file.stem, source.columns,
+                                           result.unmatched, when)
+        except OSError as exc:  # a report we cannot write must not leave the journaled run unfinished
+            log.warning(f"Could not write the unmatched rows to {report_dir}: {exc.strerror or exc}")
     for line in breakdown_lines(result.counts):
         log.line(line)
     if csv_path:

@@ -24,8 +24,8 @@ _PLAIN_EVERY_S = 30  # when piped, one "still waiting" line this often instead o
 def login(
     no_browser: bool = typer.Option(False, "--no-browser", envvar="RATINGS_TO_PLEX_NO_BROWSER",
                                     help="Only print the sign-in URL; do not open a browser."),
-    timeout: float = typer.Option(session.LOGIN_TIMEOUT_S, "--timeout", envvar="RATINGS_TO_PLEX_TIMEOUT", min=5,
-                                  help="Seconds to wait for you to approve the sign-in."),
+    timeout: int = typer.Option(int(session.LOGIN_TIMEOUT_S), "--timeout", envvar="RATINGS_TO_PLEX_TIMEOUT", min=5,
+                                help="Seconds to wait for you to approve the sign-in."),
 ) -> None:
     """Sign in to Plex in your browser (PIN flow) and remember the token for later runs.
 
@@ -85,6 +85,7 @@ def _print_server_summary(servers: list[session.ServerInfo]) -> None:
         out.print(f"`sync` will use {servers[0].name!r} unless you pass --server or --url.", markup=False)
     elif not load_config().get("server"):
         out.print("Choose one with --server NAME; it is remembered after the first run.", markup=False)
+    out.print("Next: `ratings-to-plex libraries` shows the library names `sync --library` accepts.", markup=False)
 
 
 @app.command()
@@ -121,11 +122,13 @@ def servers(
         out.print("Your account has no Plex Media Server of its own.", markup=False)
         return
     default = _default_server(found)
-    table = Table(title="Your Plex servers")
-    for col in ("Name", "Platform", "Version", "Owned", "Addresses"):
+    table = Table(title="Your Plex servers", caption="* used when you pass neither --server nor --url"
+                  if default else None)
+    for col in ("Name", "Platform", "Version", "Owned"):
         table.add_column(col)
+    table.add_column("Addresses", overflow="fold")
     for s in found:
-        table.add_row(s.name + (" (default)" if s is default else ""), s.platform, s.version,
+        table.add_row(("* " if s is default else "") + s.name, s.platform, s.version,
                       "yes" if s.owned else "no", "\n".join(s.connections) or "—")
     out.print(table)
 

@@ -19,6 +19,7 @@ from ..plan import Plan, PlanOptions
 from ..plex.client import PlexClient
 from ..plex.session import remembered_libraries
 from ..report import fmt_rating, stars
+from ..resume import unfinished_note
 from ..sources import read_ratings
 from ..sources.model import TITLE_TYPES as TITLE_TYPES_ALL
 from ..sync import SyncOptions, execute_plan, prepare_plan
@@ -73,6 +74,8 @@ def run_sync(client: PlexClient, files: list[Path], options: SyncOptions, *, yes
                       f"({file.name})", markup=False)
         for note in source.notes:
             console.print(note, markup=False)
+        if not options.dry_run and (resume_note := unfinished_note(file)):
+            console.print(resume_note, markup=False)
         plan, sections = prepare_plan(client, source, options, log=lambda m: console.print(m, markup=False))
         if options.dry_run:
             console.print(plan_table(plan))
@@ -92,6 +95,9 @@ def run_sync(client: PlexClient, files: list[Path], options: SyncOptions, *, yes
                 signal.signal(signal.SIGINT, previous)
         console.print(f"Run id: {summary.run_id}" + (" (dry run: nothing was written)" if options.dry_run else ""),
                       markup=False)
+        if summary.status in ("cancelled", "stopped"):
+            console.print(f"Run {summary.run_id} did not finish: add --resume to the same command to finish it.",
+                          markup=False)
         summaries.append(summary)
         if summary.status == "cancelled":
             exit_code = 130
@@ -136,6 +142,8 @@ def sync(
     lookup: str = typer.Option("auto", "--lookup", envvar="RATINGS_TO_PLEX_LOOKUP",
                                help="auto | scan (list the libraries) | per-row (one lookup per id)."),
     insecure: bool = INSECURE_OPT,
+    resume: bool = typer.Option(False, "--resume", help="Finish this file's last unfinished run (after a crash, "
+                                "Ctrl-C or a lost connection) from the journal, writing only what is missing."),
 ) -> None:
     """Import ratings from export files into a Plex library.
 
@@ -146,10 +154,15 @@ def sync(
                           workers=workers, lookup=lookup)
     if lookup not in ("auto", "scan", "per-row"):
         raise UsageError(f"Unknown --lookup {lookup!r}: use auto, scan or per-row.")
+    if resume:
+        from .history_cmd import run_resume
+
+        raise typer.Exit(run_resume(files, url=url, token=token, server=server, insecure=insecure, options=options,
+                                    yes=yes, as_json=as_json, reports=report_dir or default_report_dir()))
     client = connect(url, token, server, insecure, workers)
     if not library and not all_libraries and (remembered := remembered_libraries(client)):
-        (err if as_json else out).print(f"Using {', '.join(remembered)} (chosen last time; pass --library to choose "
-                                        "another).", markup=False)
+        (err if as_json else out).print(f"Library: {', '.join(remembered)} (remembered from your last run; pass "
+                                        "--library to choose another).", markup=False)
         options = dataclasses.replace(options, libraries=remembered)
     code = run_sync(client, files, options, yes=yes, as_json=as_json, reports=report_dir or default_report_dir())
     if code == 0:  # remember what worked, so the next run needs fewer options

@@ -75,7 +75,11 @@ class PinLogin:
     """
 
     def __init__(self, *, verify: bool = True) -> None:
-        self._pin = MyPlexPinLogin(oauth=True, session=plextv_session(verify),
+        from .. import __version__
+
+        # Name ourselves on plex.tv's approval page (plexapi would say "PlexAPI"); the client id stays plexapi's.
+        headers = {"X-Plex-Product": "ratings-to-plex", "X-Plex-Version": __version__}
+        self._pin = MyPlexPinLogin(oauth=True, session=plextv_session(verify), headers=headers,
                                    requestTimeout=PLEXTV_RETRY.timeout_s)
         self.url: str | None = None
 
@@ -106,6 +110,7 @@ class PinLogin:
         """Poll until approved; `on_tick(seconds_left)` runs before each poll. Raises LoginTimedOut/Cancelled."""
         if self.url is None:
             self.start()
+        stop = cancel or threading.Event()
         deadline = time.monotonic() + timeout
         failures = 0
         while True:
@@ -113,7 +118,7 @@ class PinLogin:
             if left <= 0:
                 raise LoginTimedOut(f"No approval within {timeout:.0f} s. Run `ratings-to-plex login` again "
                                     "(add --timeout for more time).")
-            if cancel is not None and cancel.is_set():
+            if stop.is_set():
                 raise LoginCancelled("Sign-in cancelled.")
             if on_tick is not None:
                 on_tick(left)
@@ -127,11 +132,7 @@ class PinLogin:
                 token = None
             if token:
                 return token
-            if cancel is not None:
-                if cancel.wait(min(poll_s, max(0.0, left))):
-                    raise LoginCancelled("Sign-in cancelled.")
-            else:
-                time.sleep(min(poll_s, max(0.0, left)))
+            stop.wait(min(poll_s, left))
 
 
 def can_open_browser() -> bool:

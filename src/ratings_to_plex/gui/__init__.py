@@ -1,0 +1,86 @@
+"""The desktop app (customtkinter): `ratings-to-plex-gui`, `ratings-to-plex gui` and `demo --gui`.
+
+Views only: every engine call runs in a worker thread (`controller`), and the window (`app`) updates itself from
+the controller's event queue. Importing this package does not import Tk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+SELF_TEST_OK = "self-test ok"
+
+
+def run_app(url: str | None = None, token: str | None = None, sample_file: Path | None = None,
+            self_test: bool = False) -> int:
+    """Open the window (blocking until it is closed); returns an exit code.
+
+    `url` + `token` connect straight to a server (the demo's emulator); `sample_file` is chosen as the source.
+    `self_test` builds the window and every tab, prints "self-test ok" and exits 0 (CI smoke test of the exe).
+    """
+    started = time.monotonic()
+    try:
+        import tkinter
+
+        from .app import App
+        from .controller import Controller
+    except ImportError as exc:  # Python built without Tk
+        return _fail(f"The desktop app needs Tk, which this Python lacks ({exc}). Install python3-tk, or use "
+                     "the command line: ratings-to-plex sync --help")
+    try:
+        app = App(Controller())
+    except tkinter.TclError as exc:
+        return _fail(f"Cannot open a window ({exc}). The desktop app needs a graphical session; the command "
+                     "line works without one: ratings-to-plex sync --help")
+    if self_test:
+        return _self_test(app, started)
+    if url and token:
+        app.form.url.set(url)
+        app.form.token.set(token)
+    app.controller.start(url=url, token=token, sample_file=sample_file, use_stored_token=not (url and token))
+    app.mainloop()
+    return 0
+
+
+def _self_test(app: object, started: float) -> int:
+    from .app import TAB_NAMES, App
+
+    assert isinstance(app, App)
+    ok = app.self_test(TAB_NAMES)
+    app.close()
+    message = f"{SELF_TEST_OK} ({time.monotonic() - started:.2f} s)" if ok else "self-test FAILED"
+    _say(message)
+    return 0 if ok else 1
+
+
+def _say(text: str) -> None:
+    """Print even from a windowed build, where sys.stdout may be None (Windows): then to the named file."""
+    target = os.environ.get("RATINGS_TO_PLEX_SELF_TEST_FILE")
+    if target:
+        Path(target).write_text(text + "\n", encoding="utf-8")
+    if sys.stdout is not None:
+        print(text, flush=True)
+
+
+def _fail(message: str) -> int:
+    if sys.stderr is not None:
+        print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`ratings-to-plex-gui [--self-test] [--file EXPORT] [--url URL]` (token from PLEX_TOKEN with --url)."""
+    parser = argparse.ArgumentParser(prog="ratings-to-plex-gui",
+                                     description="Desktop app: move IMDb and Letterboxd ratings into Plex.")
+    parser.add_argument("--self-test", action="store_true", help="Open and build every tab, print 'self-test ok', "
+                                                                 "exit 0 (used by CI).")
+    parser.add_argument("--file", type=Path, help="Export file to start with.")
+    parser.add_argument("--url", default=os.environ.get("PLEX_URL"), help="Connect straight to this server URL "
+                                                                           "(token from PLEX_TOKEN).")
+    args = parser.parse_args(argv)
+    return run_app(url=args.url, token=os.environ.get("PLEX_TOKEN"), sample_file=args.file,
+                   self_test=args.self_test)

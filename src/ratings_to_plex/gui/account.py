@@ -1,0 +1,160 @@
+"""The account half of the controller: PIN sign-in, sign-out, the server list, connecting by URL + token.
+
+A mixin of `Controller` (it uses the controller's queue, lock and job runner); split out only to keep each module
+small. Runs in worker threads only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RatingsToPlexError, UsageError
+from .engine import Engine
+from .events import (
+    CONNECT,
+    LOGIN,
+    RUN,
+    SIGNOUT,
+    Event,
+    Failed,
+    Log,
+    LoginPending,
+    LoginTick,
+    ServerChoice,
+    ServersLoaded,
+    SignedIn,
+    SignedOut,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from ..plex.client import PlexClient
+    from ..plex.session import ServerInfo
+
+
+class AccountJobs:
+    engine: Engine
+    _lock: threading.Lock
+    _token: str | None
+    _servers: dict[str, ServerInfo]
+    _clients: dict[str, PlexClient]
+    _choices: dict[str, ServerChoice]
+    _login_cancel: threading.Event
+    _plan: Any
+
+    def post(self, event: Event) -> None:
+        raise NotImplementedError
+
+    def _spawn(self, job: str, target: Callable[..., Any], *args: Any, exclusive: tuple[str, ...] = ()) -> bool:
+        raise NotImplementedError
+
+    # -- sign-in and servers --------------------------------------------------------------------------------
+    def sign_in(self) -> bool:
+        self._login_cancel.clear()
+        return self._spawn(LOGIN, self._sign_in)
+
+    def cancel_sign_in(self) -> None:
+        self._login_cancel.set()
+
+    def _sign_in(self) -> None:
+        self.post(Status("Asking Plex for a sign-in link…", "busy"))
+        login = self.engine.pin_login()
+        url = self.engine.start_pin(login)
+        opened = self.engine.open_browser(url)
+        self.post(LoginPending(url, opened))
+        self.post(Log("Approve the sign-in in your browser" + ("" if opened else f" — open {url}") + "."))
+        self.post(Status("Waiting for approval in your browser…", "busy"))
+        try:
+            token = self.engine.wait_pin(login, self._login_cancel, lambda left: self.post(LoginTick(left)))
+        except RatingsToPlexError as exc:
+            if exc.exit_code != 130:  # LoginCancelled: the user pressed Cancel, not an error
+                raise
+            self.post(Status("Sign-in cancelled."))
+            self.post(Log("Sign-in cancelled."))
+            return
+        self._token = token
+        try:
+            where = self.engine.save_token(token)
+        except RatingsToPlexError as exc:
+            where = ""
+            self.post(Log(f"Signed in, but the token could not be stored ({exc}); you will sign in again "
+                          "next time.", "warning"))
+        self.post(SignedIn(where))
+        if where:
+            self.post(Log(f"Signed in; the token is stored in {where}."))
+        self._fetch_servers(token)
+
+    def open_link(self, url: str) -> bool:
+        return self._spawn("browser", lambda: self.engine.open_browser(url))
+
+    def _fetch_servers(self, token: str) -> None:
+        self.post(Status("Looking for your servers and libraries…", "busy"))
+        infos = self.engine.servers(token)
+        with self._lock:
+            self._servers = {i.name: i for i in infos}
+            for info in infos:
+                self._clients.pop(info.name, None)
+                libraries = tuple(s.title for s in info.libraries or [] if s.listable_types)
+                self._choices[info.name] = ServerChoice(info.name, libraries, info.error)
+            choices = tuple(self._choices.values())
+        for choice in choices:
+            if choice.error:
+                self.post(Log(f"Server {choice.name}: {choice.error}", "warning"))
+        self.post(ServersLoaded(choices))
+        found = len(infos)
+        self.post(Status(f"Signed in: {found} server{'s' if found != 1 else ''} found." if found else
+                         "Signed in, but your account has no server of its own: connect by URL + token.",
+                         "ok" if found else "error"))
+
+    def sign_out(self) -> bool:
+        return self._spawn(SIGNOUT, self._sign_out, exclusive=(LOGIN, RUN))
+
+    def _sign_out(self) -> None:
+        removed = self.engine.forget_token()
+        with self._lock:
+            self._token = None
+            for name in self._servers:
+                self._choices.pop(name, None)
+                self._clients.pop(name, None)
+            self._servers = {}
+            self._plan = None
+            choices = tuple(self._choices.values())
+        self.post(ServersLoaded(choices))
+        self.post(SignedOut("Signed out; the stored token was removed." if removed else "Signed out."))
+
+    def connect_url(self, url: str, token: str) -> bool:
+        url, token = url.strip(), token.strip()
+        if not url or not token:
+            self.post(Failed(CONNECT, "Enter both the server URL (e.g. http://192.168.1.10:32400) and a token."))
+            return False
+        return self._spawn(CONNECT, self._connect, url, token)
+
+    def _connect(self, url: str, token: str) -> None:
+        self.post(Status(f"Connecting to {url}…", "busy"))
+        client = self.engine.connect_url(url, token)
+        sections = self.engine.sections(client)
+        libraries = tuple(s.title for s in sections if s.listable_types)
+        with self._lock:
+            self._clients[client.name] = client
+            self._servers.pop(client.name, None)
+            self._choices[client.name] = ServerChoice(client.name, libraries)
+            choices = tuple(self._choices.values())
+        self.post(ServersLoaded(choices, select=client.name))
+        self.post(Log(f"Connected to {client.name} at {url}: {', '.join(libraries) or 'no movie or TV library'}"))
+        self.post(Status(f"Connected to {client.name}.", "ok"))
+
+    def _client_for(self, server: str) -> PlexClient:
+        with self._lock:
+            client = self._clients.get(server)
+            info = self._servers.get(server)
+            token = self._token
+        if client is not None:
+            return client
+        if info is None:
+            raise UsageError(f"The server {server!r} is not known any more: sign in again or connect by URL.")
+        client = self.engine.connect_server(info, token or info.access_token)
+        with self._lock:
+            self._clients[server] = client
+        return client

@@ -1,0 +1,287 @@
+"""The window: two columns (tabs + action area | Activity Log + Preview) and a status bar.
+
+Tk is single-threaded: every engine call runs in the controller's workers, and this class only reads the
+controller's event queue with `after()` and updates widgets. Nothing here blocks on the network or disk.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+import tkinter as tk
+from collections.abc import Callable
+from pathlib import Path
+from tkinter import filedialog
+from typing import Any, Final
+
+import customtkinter as ctk
+
+from .. import __version__
+from . import controller as c
+from .action import ActionArea
+from .form import Form
+from .handlers import HANDLERS
+from .login_tab import LoginTab
+from .preview import PreviewPanel
+from .state import POLICY_LABELS, Remembered, scale_factor
+from .tabs import FiltersTab, GeneralTab, OptionsTab, SourceTab
+from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, LogPanel, keyboard, label, open_path
+
+log = logging.getLogger(__name__)
+
+TITLE: Final = f"Ratings To Plex v{__version__}"
+TAB_NAMES: Final = ("General", "Login", "Source", "Filters", "Options")
+LOG_TAB, PREVIEW_TAB = "Activity Log", "Preview"
+BASE_SIZE: Final = (1000, 640)
+MIN_SIZE: Final = (900, 600)
+LEFT_WIDTH: Final = 412
+POLL_MS: Final = 40
+_POLL_BUDGET_S: Final = 0.025  # at most this long handling events per turn, so the window stays responsive
+_STATUS_COLOR: Final = {"ok": OK_COLOR, "error": ERROR_COLOR, "busy": ("gray10", "gray90"), "info": MUTED_COLOR}
+
+
+def _key(action: Callable[[], Any], _event: Any) -> str:
+    action()
+    return "break"  # handled: no other binding (e.g. a text box inserting a newline) sees it
+
+
+def _forget_other_tabs(view: ctk.CTkTabview, exclude_name: str | None = None) -> None:
+    for name, frame in view._tab_dict.items():
+        if name != view.get():
+            frame.grid_forget()
+
+
+class App(ctk.CTk):
+    def __init__(self, controller: c.Controller | None = None) -> None:
+        super().__init__()
+        self.controller = controller or c.Controller()
+        self.tk_thread = threading.get_ident()
+        self.form = Form(self)
+        self.remembered = Remembered()
+        self.plan_key: tuple[Any, ...] | None = None
+        self.plan_writes: int | None = None
+        self.login_url: str | None = None
+        self.opener = open_path  # tests replace it
+        self.title(TITLE)
+        self._build()
+        self._bind_keys()
+        self.form.on_change(self._form_changed)
+        self.protocol("WM_DELETE_WINDOW", self.close)
+        self.size_window()
+        self._poll_job: str | None = self.after(POLL_MS, self._poll)
+
+    # -- layout --------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.grid_columnconfigure(0, weight=0)
+        self.grid_columnconfigure(1, weight=1)
+        self.grid_rowconfigure(0, weight=1)
+        left = ctk.CTkFrame(self, fg_color="transparent")
+        left.grid(row=0, column=0, sticky="nsew", padx=(PAD, PAD // 2), pady=(PAD // 2, 0))
+        left.grid_rowconfigure(0, weight=1)
+        left.grid_columnconfigure(0, weight=1)
+        self.tabs = ctk.CTkTabview(left, width=392, height=330)
+        self.tabs.grid(row=0, column=0, sticky="nsew")
+        for name in TAB_NAMES:
+            self.tabs.add(name)
+        self.general = GeneralTab(self.tabs.tab("General"), self.form, __version__, self._on_theme, self._on_scale)
+        self.login = LoginTab(self.tabs.tab("Login"), self.form, on_sign_in=self.controller.sign_in,
+                              on_cancel=self.controller.cancel_sign_in, on_sign_out=self.controller.sign_out,
+                              on_connect=self._connect, on_open_link=self._open_link)
+        self.source = SourceTab(self.tabs.tab("Source"), self.form, self.choose_file)
+        self.filters = FiltersTab(self.tabs.tab("Filters"), self.form)
+        self.options = OptionsTab(self.tabs.tab("Options"), self.form, list(POLICY_LABELS.values()))
+        self.tabs.set("Login")
+        self.action = ActionArea(left, on_preview=self.preview, on_update=self.update_ratings,
+                                 on_cancel=self.controller.cancel, on_open=lambda p: self.opener(p))
+        self.action.frame.grid(row=1, column=0, sticky="ew", pady=(PAD // 2, 0))
+
+        self.right = ctk.CTkTabview(self, width=520)
+        self.right.grid(row=0, column=1, sticky="nsew", padx=(PAD // 2, PAD), pady=(PAD // 2, 0))
+        for name in (LOG_TAB, PREVIEW_TAB):
+            self.right.add(name)
+        log_tab = self.right.tab(LOG_TAB)
+        log_tab.grid_columnconfigure(0, weight=1)
+        log_tab.grid_rowconfigure(0, weight=1)
+        self.log_panel = LogPanel(log_tab)
+        self.log_panel.grid(row=0, column=0, sticky="nsew")
+        self.preview_panel = PreviewPanel(self.right.tab(PREVIEW_TAB))
+
+        bar = ctk.CTkFrame(self, corner_radius=0, height=28)
+        bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(PAD // 2, 0))
+        bar.grid_columnconfigure(0, weight=1)
+        self.status = label(bar, "Not signed in: start on the Login tab.", muted=True)
+        self.status.grid(row=0, column=0, sticky="ew", padx=PAD, pady=2)
+        bar.bind("<Configure>", self._rewrap_status, add="+")
+        self._status_wrap = 0
+        for tabview, names in ((self.tabs, TAB_NAMES), (self.right, (LOG_TAB, PREVIEW_TAB))):
+            # Tab moves through widgets in stacking order: put the tab bar just before the tabs' content.
+            tabview._segmented_button.lower(tabview.tab(names[0]))
+            # CTk hides the other tabs 100 ms after a switch, by the name switched to then: two quick switches
+            # (e.g. Ctrl+O then Ctrl+2) would hide the current tab too. Never hide the current one.
+            tabview._grid_forget_all_tabs = functools.partial(_forget_other_tabs, tabview)
+            for name in names:
+                btn = tabview._segmented_button._buttons_dict[name]
+                keyboard(btn, functools.partial(self.show_tab, name, tabview))
+
+    def size_window(self) -> None:
+        """About 1000×640 at 100 %, grown with the widget scaling and to fit the content, never off screen."""
+        widget = ctk.ScalingTracker.get_widget_scaling(self)
+        window = ctk.ScalingTracker.get_window_scaling(self)
+        self.grid_columnconfigure(0, minsize=round(LEFT_WIDTH * widget))  # steady, whatever the tab shows
+        self.update_idletasks()
+        screen_w, screen_h = self.winfo_screenwidth(), self.winfo_screenheight() - 40
+        width = min(screen_w, max(round(BASE_SIZE[0] * widget), self.winfo_reqwidth()))
+        height = min(screen_h, max(round(BASE_SIZE[1] * widget), self.winfo_reqheight()))
+        self.minsize(round(min(width, MIN_SIZE[0] * widget) / window),
+                     round(min(height, MIN_SIZE[1] * widget) / window))
+        self.geometry(f"{round(width / window)}x{round(height / window)}")
+
+    def _bind_keys(self) -> None:
+        keys: list[tuple[str, Callable[[], Any]]] = [
+            ("<Control-o>", self.choose_file), ("<Control-O>", self.choose_file),
+            ("<Control-p>", self.preview), ("<Control-P>", self.preview),
+            ("<Control-Return>", self.update_ratings), ("<Control-KP_Enter>", self.update_ratings),
+            ("<Escape>", self.controller.cancel),
+        ]
+        keys += [(f"<Control-Key-{n}>", functools.partial(self.show_tab, name)) for n, name in enumerate(TAB_NAMES, 1)]
+        for sequence, action in keys:
+            self.bind_all(sequence, functools.partial(_key, action))
+
+    def show_tab(self, name: str, view: ctk.CTkTabview | None = None) -> None:
+        (view or self.tabs).set(name)
+
+    # -- user actions --------------------------------------------------------------------------------------
+    def choose_file(self) -> None:
+        path = filedialog.askopenfilename(
+            parent=self, title="Choose your IMDb or Letterboxd export",
+            initialdir=self.form.last_folder or str(Path.home()),
+            filetypes=[("Rating exports", "*.csv *.zip"), ("All files", "*")])
+        if path:
+            self.set_source(Path(path))
+
+    def set_source(self, path: Path) -> None:
+        """Use this export (the file dialog calls it; tests call it directly)."""
+        self.form.last_folder = str(path.parent)
+        self.form.source_path.set(str(path))
+        self.show_tab("Source")
+        if not self.controller.load_source(path):
+            self.set_status("Busy: wait for the current step to finish, then choose the file again.", "error")
+
+    def preview(self) -> None:
+        request = self.form.request()
+        if self._refuse(request.problem()):
+            return
+        self.preview_panel.clear("Making the preview: reading your library…")
+        self.show_tab(PREVIEW_TAB, self.right)
+        self.controller.preview(request)
+
+    def update_ratings(self) -> None:
+        request = self.form.request()
+        if self._refuse(request.problem()):
+            return
+        if not self.controller.has_fresh_plan(request):
+            self.show_tab(PREVIEW_TAB if not request.dry_run else LOG_TAB, self.right)
+        self.controller.run(request)
+
+    def _refuse(self, problem: str | None) -> bool:
+        if problem is None:
+            return False
+        self.set_status(problem, "error")
+        if "Login tab" in problem:
+            self.show_tab("Login")
+        elif "Source tab" in problem:
+            self.show_tab("Source")
+        elif "Filters tab" in problem:
+            self.show_tab("Filters")
+        return True
+
+    def _connect(self) -> None:
+        self.controller.connect_url(self.form.url.get(), self.form.token.get())
+
+    def _open_link(self) -> None:
+        if self.login_url:
+            self.controller.open_link(self.login_url)
+
+    def _on_theme(self, value: str) -> None:
+        ctk.set_appearance_mode(value.lower())
+        self.preview_panel.restyle()
+
+    def _on_scale(self, value: str) -> None:
+        ctk.set_widget_scaling(scale_factor(value))
+        self.preview_panel.restyle()
+        self.after(50, self.size_window)
+
+    def _form_changed(self) -> None:
+        if self.plan_key is not None and self.form.request().plan_key() != self.plan_key:
+            self.plan_key = self.plan_writes = None
+            self.preview_panel.mark_stale("the file, server, library or options changed")
+        self.action.set_update_text(self.plan_writes, self.form.dry_run.get())
+
+    def _rewrap_status(self, event: tk.Event) -> None:
+        """Long messages wrap onto a second line instead of running off the window."""
+        wrap = max(200, round((event.width - 3 * PAD) / ctk.ScalingTracker.get_widget_scaling(self)))
+        if abs(wrap - self._status_wrap) > 4:
+            self._status_wrap = wrap
+            self.status.configure(wraplength=wrap)
+
+    def set_status(self, text: str, level: str = "info") -> None:
+        self.status.configure(text=text, text_color=_STATUS_COLOR.get(level, MUTED_COLOR))
+
+    def close(self) -> None:
+        self.controller.shutdown(save=self.form.remembered().to_config(), timeout=2.0)
+        self._poll_job = None
+        for job in self.tk.splitlist(self.tk.call("after", "info")):  # CTk's own pending redraws too
+            self.tk.call("after", "cancel", job)  # Tcl-level: their commands go with their widgets
+        self.destroy()
+
+    def report_callback_exception(self, exc: type[BaseException], val: BaseException, tb: Any) -> None:
+        """A bug in a Tk callback: plain words in the log and status bar, details in the Python log."""
+        log.error("GUI callback failed", exc_info=(exc, val, tb))
+        message = f"Unexpected error ({exc.__name__}: {val}). This is a bug in ratings-to-plex."
+        self.log_panel.append([(message, "error")])
+        self.set_status(message, "error")
+
+    # -- events from the controller ------------------------------------------------------------------------
+    def _poll(self) -> None:
+        started = time.monotonic()
+        logs: list[tuple[str, str]] = []
+        progress: c.RunProgress | None = None
+        more = True
+        while time.monotonic() - started < _POLL_BUDGET_S:
+            events = self.controller.drain(500)
+            if not events:
+                more = False
+                break
+            for event in events:
+                if isinstance(event, c.Log):
+                    logs.append((event.text, event.level))
+                elif isinstance(event, c.RunProgress):
+                    progress = event
+                else:
+                    if logs:
+                        self.log_panel.append(logs)
+                        logs = []
+                    if progress is not None:
+                        self.action.progressed(progress.done, progress.total, progress.eta_s)
+                        progress = None
+                    self.handle(event)
+        self.log_panel.append(logs)
+        if progress is not None:
+            self.action.progressed(progress.done, progress.total, progress.eta_s)
+        self._poll_job = self.after(1 if more else POLL_MS, self._poll)
+
+    def handle(self, event: c.Event) -> None:
+        HANDLERS[type(event)](self, event)
+
+    def self_test(self, tabs: tuple[str, ...]) -> bool:
+        """Show every tab once and check each has content (the packaged app's smoke test)."""
+        self.update()
+        for name in tabs:
+            self.show_tab(name)
+            self.update()
+        for name in (PREVIEW_TAB, LOG_TAB):
+            self.show_tab(name, self.right)
+            self.update()
+        return all(self.tabs.tab(name).winfo_children() for name in tabs) and self.winfo_viewable() == 1

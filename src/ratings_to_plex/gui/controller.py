@@ -1,0 +1,299 @@
+"""The window's worker side (no Tk): runs every engine call in a background thread and reports back through a
+queue of small event objects (`events`), which the window drains with `after()`.
+
+Nothing here touches a widget. The window calls the public methods (they return at once) and handles the events;
+tests can drive a `Controller` without a display at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from ..apply import FAILED, UPDATED
+from ..errors import RatingsToPlexError, UsageError
+from ..security import redact
+from .account import AccountJobs
+from .engine import Engine
+from .events import (
+    CONNECT,
+    LOGIN,
+    PLAN,
+    RUN,
+    SETTINGS,
+    SIGNOUT,
+    SOURCE,
+    STARTUP,
+    Busy,
+    Event,
+    Failed,
+    Log,
+    LoginPending,
+    LoginTick,
+    PlanReady,
+    RunFinished,
+    RunProgress,
+    RunStarted,
+    ServerChoice,
+    ServersLoaded,
+    SettingsLoaded,
+    SignedIn,
+    SignedOut,
+    SourceLoaded,
+    Status,
+)
+from .rows import plan_rows
+from .state import RunRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..plan import Plan
+    from ..plex.client import PlexClient, Section
+    from ..plex.session import ServerInfo
+    from ..sources.model import ReadResult
+
+__all__ = [
+    "CONNECT", "LOGIN", "PLAN", "RUN", "SETTINGS", "SIGNOUT", "SOURCE", "STARTUP", "Busy", "Controller", "Event",
+    "Failed", "Log", "LoginPending", "LoginTick", "PlanReady", "RunFinished", "RunProgress", "RunStarted",
+    "ServerChoice", "ServersLoaded", "SettingsLoaded", "SignedIn", "SignedOut", "SourceLoaded", "Status",
+]
+log = logging.getLogger(__name__)
+_SYNC_JOBS: Final = (PLAN, RUN, SOURCE)  # one at a time: never read a file or plan while a run is writing
+
+
+@dataclass
+class _PlanEntry:
+    key: tuple[Any, ...]
+    plan: Plan
+    sections: list[Section]
+    client: PlexClient
+
+
+class Controller(AccountJobs):
+    """Owns the engine state of one window (token, servers, source, current plan) and the worker threads."""
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine or Engine()
+        self.events: queue.Queue[Event] = queue.Queue()
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()
+        self._threads: list[threading.Thread] = []
+        self._token: str | None = None
+        self._servers: dict[str, ServerInfo] = {}
+        self._clients: dict[str, PlexClient] = {}
+        self._choices: dict[str, ServerChoice] = {}
+        self._source: ReadResult | None = None
+        self._plan: _PlanEntry | None = None
+        self._plan_generation = 0
+        self._login_cancel = threading.Event()
+        self._run_cancel = threading.Event()
+        self._closing = threading.Event()
+        self._pending_settings: dict[str, Any] = {}
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+    def post(self, event: Event) -> None:
+        self.events.put(event)
+
+    def drain(self, limit: int = 5000) -> list[Event]:
+        """Events waiting for the window (at most `limit`, oldest first); never blocks."""
+        out: list[Event] = []
+        while len(out) < limit:
+            try:
+                out.append(self.events.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    @property
+    def busy(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._busy)
+
+    def _spawn(self, job: str, target: Callable[..., Any], *args: Any, exclusive: tuple[str, ...] = ()) -> bool:
+        with self._lock:
+            if self._closing.is_set() or job in self._busy or self._busy.intersection(exclusive):
+                return False
+            self._busy.add(job)
+            busy = frozenset(self._busy)
+            self._threads = [t for t in self._threads if t.is_alive()]
+            thread = threading.Thread(target=self._run_job, args=(job, target, args), name=f"r2p-gui-{job}",
+                                      daemon=True)
+            self._threads.append(thread)
+        self.post(Busy(busy))
+        thread.start()
+        return True
+
+    def _run_job(self, job: str, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        try:
+            target(*args)
+        except RatingsToPlexError as exc:
+            self.post(Failed(job, redact(str(exc))))
+        except Exception as exc:  # a bug: say so in plain words; the details go to the Python log
+            log.exception("GUI job %s failed", job)
+            self.post(Failed(job, f"Unexpected error ({type(exc).__name__}: {redact(str(exc))[:200]}). "
+                                  "This is a bug in ratings-to-plex; please report it."))
+        finally:
+            with self._lock:
+                self._busy.discard(job)
+                busy = frozenset(self._busy)
+            self.post(Busy(busy))
+
+    def shutdown(self, save: dict[str, Any] | None = None, timeout: float = 3.0) -> None:
+        """Stop waiting for sign-in, cancel a run (writes in flight finish), save settings, join the workers."""
+        self._login_cancel.set()
+        self._run_cancel.set()
+        if save:
+            self.save_settings(save)
+        self._closing.set()
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout)
+
+    # -- start, settings ------------------------------------------------------------------------------------
+    def start(self, url: str | None = None, token: str | None = None, sample_file: Path | None = None,
+              use_stored_token: bool = True) -> None:
+        self._spawn(STARTUP, self._startup, url, token, use_stored_token)
+        if sample_file is not None:
+            self.load_source(sample_file)
+
+    def _startup(self, url: str | None, token: str | None, use_stored_token: bool) -> None:
+        self.post(SettingsLoaded(self.engine.load_config()))
+        if url and token:
+            self._connect(url, token)
+            return
+        if not use_stored_token:
+            return
+        stored = self.engine.load_token()
+        if stored:
+            self._token = stored
+            self.post(SignedIn(""))
+            self._fetch_servers(stored)
+
+    def save_settings(self, updates: dict[str, Any]) -> None:
+        """Save in the background; saves asked for while one is running are merged into the next."""
+        with self._lock:
+            self._pending_settings.update(updates)
+        self._spawn(SETTINGS, self._save_settings)
+
+    def _save_settings(self) -> None:
+        while True:
+            with self._lock:
+                updates, self._pending_settings = self._pending_settings, {}
+            if not updates:
+                return
+            self.engine.save_config(updates)
+
+    # -- source, plan, run ----------------------------------------------------------------------------------
+    def load_source(self, path: Path) -> bool:
+        return self._spawn(SOURCE, self._load_source, Path(path), exclusive=_SYNC_JOBS)
+
+    def _load_source(self, path: Path) -> None:
+        self.post(Status(f"Reading {path.name}…", "busy"))
+        source = self._read(path)
+        problems = Counter(p.label for p in source.problems)
+        rows = len(source.rows) + len(source.problems)
+        self.post(SourceLoaded(path, source.source, source.description, rows, dict(problems), tuple(source.notes)))
+        self.post(Log(f"Detected: {source.description}, {rows} rows ({path.name})"))
+        for note in source.notes:
+            self.post(Log(note))
+        self.post(Status(f"Detected: {source.description}, {rows} rows.", "ok"))
+
+    def _read(self, path: Path) -> ReadResult:
+        with self._lock:
+            current = self._source
+        if current is not None and current.file == path:
+            return current
+        source = self.engine.read_ratings(path)
+        with self._lock:
+            self._source = source
+        return source
+
+    def has_fresh_plan(self, request: RunRequest) -> bool:
+        with self._lock:
+            return self._plan is not None and self._plan.key == request.plan_key()
+
+    def preview(self, request: RunRequest) -> bool:
+        """Make the plan and show it; nothing is written."""
+        return self._spawn(PLAN, self._make_plan, request, False, exclusive=_SYNC_JOBS)
+
+    def run(self, request: RunRequest) -> bool:
+        """Write the reviewed plan. Without one, make it and ask the user to review it first (a dry run writes
+        nothing, so it goes straight through)."""
+        if self.has_fresh_plan(request) or request.dry_run:
+            return self._spawn(RUN, self._run, request, exclusive=_SYNC_JOBS)
+        return self._spawn(PLAN, self._make_plan, request, True, exclusive=_SYNC_JOBS)
+
+    def cancel(self) -> None:
+        """Cancel what is running: a run (writes in flight finish), a preview (its result is dropped), a sign-in."""
+        busy = self.busy
+        if RUN in busy:
+            self._run_cancel.set()
+            self.post(Status("Cancelling… writes already sent will finish.", "busy"))
+        if PLAN in busy:
+            with self._lock:
+                self._plan_generation += 1
+            self.post(Status("Preview cancelled.", "info"))
+        if LOGIN in busy:
+            self._login_cancel.set()
+
+    def _make_plan(self, request: RunRequest, confirm: bool) -> _PlanEntry | None:
+        problem = request.problem()
+        if problem:
+            raise UsageError(problem)
+        assert request.source is not None and request.server is not None
+        with self._lock:
+            generation = self._plan_generation
+            self._plan = None
+        source = self._read(request.source)
+        client = self._client_for(request.server)
+        self.post(Status(f"Reading your library on {client.name}…", "busy"))
+        plan, sections = self.engine.prepare_plan(client, source, request.options(),
+                                                  lambda line: self.post(Log(line)))
+        names = {s.key: s.title for s in sections} if len(sections) > 1 else None
+        rows = tuple(plan_rows(plan, names))
+        entry = _PlanEntry(request.plan_key(), plan, sections, client)
+        with self._lock:
+            if generation != self._plan_generation:
+                return None  # cancelled while we were reading: drop it
+            self._plan = entry
+        writes = len(plan.writes)
+        self.post(PlanReady(entry.key, rows, writes, client.name, tuple(s.title for s in sections), confirm))
+        if confirm and writes:
+            self.post(Status(f"Review the {writes} change{'s' if writes != 1 else ''} in Preview, then press "
+                             "Write to apply them (Ctrl+Enter).", "info"))
+        else:
+            self.post(Status(f"Preview ready: {writes} change{'s' if writes != 1 else ''} to write.", "ok"))
+        return entry
+
+    def _run(self, request: RunRequest) -> None:
+        with self._lock:
+            entry = self._plan if self._plan is not None and self._plan.key == request.plan_key() else None
+        if entry is None:  # a dry run without a preview: plan first, then "run" it (nothing is written)
+            entry = self._make_plan(request, False)
+            if entry is None:
+                return
+        options = request.options()
+        self._run_cancel.clear()
+        report_dir = self.engine.report_dir()
+        total = 0 if options.dry_run else len(entry.plan.writes)
+        self.post(RunStarted(total, options.dry_run))
+        self.post(Status("Dry run: nothing will be written…" if options.dry_run else
+                         f"Updating Plex: {total} change{'s' if total != 1 else ''} to write (Esc cancels)…", "busy"))
+        summary = self.engine.execute_plan(
+            entry.client, entry.plan, entry.sections, options, report_dir=report_dir,
+            echo=lambda line: self.post(Log(line)), cancel=self._run_cancel,
+            on_progress=lambda p: self.post(RunProgress(p.done, p.total, p.eta_s)))
+        if not options.dry_run:
+            with self._lock:
+                self._plan = None  # Plex has changed: the next run plans again
+        states = Counter(o.status for o in summary.outcomes)
+        self.post(RunFinished(summary.run_id, summary.status, dict(summary.tally.counts), states[UPDATED], total,
+                              summary.unmatched_csv, summary.run_log, failed=states[FAILED],
+                              not_attempted=total - states[UPDATED] - states[FAILED]))

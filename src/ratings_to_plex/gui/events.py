@@ -1,0 +1,133 @@
+"""The messages a controller's workers send to the window through its queue (plain frozen dataclasses).
+
+The window handles each type in `handlers`; tests read them straight from `Controller.drain()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from .rows import PreviewRow
+
+STARTUP: Final = "startup"
+LOGIN: Final = "login"
+SIGNOUT: Final = "signout"
+CONNECT: Final = "connect"
+SOURCE: Final = "source"
+PLAN: Final = "plan"
+RUN: Final = "run"
+SETTINGS: Final = "settings"
+
+
+# -- events (worker → window) -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Log:
+    text: str
+    level: str = "info"  # info | warning | error
+
+
+@dataclass(frozen=True)
+class Status:
+    text: str
+    level: str = "info"  # info | busy | ok | error
+
+
+@dataclass(frozen=True)
+class Busy:
+    jobs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SettingsLoaded:
+    config: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LoginPending:
+    url: str
+    browser_opened: bool
+
+
+@dataclass(frozen=True)
+class LoginTick:
+    seconds_left: float
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    where: str  # where the token is stored, or "" when it came from storage
+
+
+@dataclass(frozen=True)
+class SignedOut:
+    message: str
+
+
+@dataclass(frozen=True)
+class ServerChoice:
+    name: str
+    libraries: tuple[str, ...]  # movie and TV libraries only: the ones a sync can use
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ServersLoaded:
+    servers: tuple[ServerChoice, ...]
+    select: str | None = None  # the server to show (just connected)
+
+
+@dataclass(frozen=True)
+class SourceLoaded:
+    path: Path
+    source: str  # imdb | letterboxd
+    description: str
+    rows: int
+    problems: dict[str, int]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanReady:
+    key: tuple[Any, ...]
+    rows: tuple[PreviewRow, ...]
+    writes: int
+    server: str
+    libraries: tuple[str, ...]
+    confirm: bool  # made by "Update": the user should review it and press again to write
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    total: int
+    dry_run: bool
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    done: int
+    total: int
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: int
+    status: str  # done | dry_run | cancelled | stopped
+    counts: dict[str, int]
+    written: int
+    total: int
+    unmatched_csv: Path | None
+    run_log: Path | None
+    failed: int = 0  # writes that failed after retries
+    not_attempted: int = 0  # left out by Cancel (or a stop)
+
+
+@dataclass(frozen=True)
+class Failed:
+    job: str
+    message: str
+
+
+Event = Any  # one of the dataclasses above

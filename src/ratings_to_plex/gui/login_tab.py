@@ -1,0 +1,147 @@
+"""The Login tab: PIN sign-in in the browser (with a visible waiting state and Cancel), the server and library
+drop-downs, "Search ALL libraries", and an advanced "Connect by URL + token" section. The token is never shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import customtkinter as ctk
+
+from .controller import ServerChoice
+from .form import NO_LIBRARY, NO_SERVER, Form
+from .tabs import WRAP
+from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, button, check, enable, entry, label, option_menu
+
+
+class LoginTab:
+    def __init__(self, tab: ctk.CTkFrame, form: Form, *, on_sign_in: Callable[[], Any],
+                 on_cancel: Callable[[], Any], on_sign_out: Callable[[], Any],
+                 on_connect: Callable[[], Any], on_open_link: Callable[[], Any]) -> None:
+        self.form = form
+        self.servers: dict[str, ServerChoice] = {}
+        tab.grid_columnconfigure(1, weight=1)
+
+        row = ctk.CTkFrame(tab, fg_color="transparent")
+        row.grid(row=0, column=0, columnspan=2, sticky="ew", padx=PAD, pady=(PAD, 0))
+        self.sign_in = button(row, "Login to Plex", on_sign_in, width=150)
+        self.sign_in.pack(side="left")
+        self.sign_out = button(row, "Sign out", on_sign_out, width=90, fg_color="transparent", border_width=1,
+                               text_color=("gray10", "gray90"))
+        self.account = label(tab, "Not signed in: the browser opens for you to approve.", muted=True, size=12,
+                             wrap=WRAP)
+        self.account.grid(row=1, column=0, columnspan=2, sticky="w", padx=PAD)
+
+        # Shown only while plex.tv waits for the user to approve the sign-in in the browser.
+        self.waiting = ctk.CTkFrame(tab, corner_radius=6, fg_color=("#fef3c7", "#3f3522"))
+        self.waiting.grid_columnconfigure(0, weight=1)
+        self.waiting_text = label(self.waiting, "Waiting for approval…", bold=True, wrap=WRAP - 40)
+        self.waiting_text.grid(row=0, column=0, columnspan=2, sticky="w", padx=PAD, pady=(6, 0))
+        self.waiting_hint = label(self.waiting, "Approve the sign-in in the browser window that opened.",
+                                  muted=True, size=12, wrap=WRAP - 40)
+        self.waiting_hint.grid(row=1, column=0, columnspan=2, sticky="w", padx=PAD)
+        self.open_link = button(self.waiting, "Open link again", on_open_link, width=130)
+        self.open_link.grid(row=2, column=0, sticky="w", padx=PAD, pady=6)
+        self.cancel = button(self.waiting, "Cancel", on_cancel, width=90, fg_color=ERROR_COLOR,
+                             hover_color=("#7f1d1d", "#b91c1c"))
+        self.cancel.grid(row=2, column=1, sticky="e", padx=PAD, pady=6)
+
+        label(tab, "Server").grid(row=2, column=0, sticky="w", padx=PAD, pady=(PAD, 4))
+        self.server = option_menu(tab, form.server, [NO_SERVER], command=lambda _v: self._server_changed(),
+                                  width=230, dynamic_resizing=False, state="disabled")
+        self.server.grid(row=2, column=1, sticky="w", padx=(0, PAD), pady=(PAD, 4))
+        label(tab, "Library").grid(row=3, column=0, sticky="w", padx=PAD, pady=4)
+        self.library = option_menu(tab, form.library, [NO_LIBRARY], width=230, dynamic_resizing=False,
+                                   state="disabled")
+        self.library.grid(row=3, column=1, sticky="w", padx=(0, PAD), pady=4)
+        self.all_libraries = check(tab, "Search ALL libraries", form.all_libraries)
+        form.all_libraries.trace_add("write", lambda *_: self._all_changed())
+        self.all_libraries.grid(row=4, column=0, columnspan=2, sticky="w", padx=PAD, pady=(6, 0))
+        label(tab, "No library selection required: every movie and TV library is searched.", muted=True,
+              size=12, wrap=WRAP).grid(row=5, column=0, columnspan=2, sticky="w", padx=(PAD + 30, PAD))
+        self.server_note = label(tab, "", size=12, wrap=WRAP, text_color=ERROR_COLOR)
+        self.server_note.grid(row=6, column=0, columnspan=2, sticky="w", padx=PAD)
+        self.server_note.grid_remove()
+
+        self.advanced_toggle = button(tab, "▸ Connect by URL + token (advanced)", self.toggle_advanced,
+                                      fg_color="transparent", text_color=("gray10", "gray90"), anchor="w",
+                                      hover_color=("gray80", "gray25"), width=280)
+        self.advanced_toggle.grid(row=7, column=0, columnspan=2, sticky="w", padx=PAD - 4, pady=(PAD, 0))
+        self.advanced = ctk.CTkFrame(tab, fg_color="transparent")
+        self.advanced.grid_columnconfigure(1, weight=1)
+        label(self.advanced, "URL").grid(row=0, column=0, sticky="w", pady=3)
+        self.url = entry(self.advanced, form.url, placeholder_text="http://192.168.1.10:32400")
+        self.url.grid(row=0, column=1, sticky="ew", padx=(PAD, 0), pady=3)
+        label(self.advanced, "Token").grid(row=1, column=0, sticky="w", pady=3)
+        self.token = entry(self.advanced, form.token, show="•")
+        self.token.grid(row=1, column=1, sticky="ew", padx=(PAD, 0), pady=3)
+        self.token._entry.bind("<Return>", lambda _e: on_connect())
+        self.connect = button(self.advanced, "Connect", on_connect, width=100)
+        self.connect.grid(row=2, column=1, sticky="e", pady=3)
+
+    # -- states --------------------------------------------------------------------------------------------
+    def toggle_advanced(self, show: bool | None = None) -> None:
+        show = not self.advanced.winfo_ismapped() if show is None else show
+        if show:
+            self.advanced.grid(row=8, column=0, columnspan=2, sticky="ew", padx=PAD, pady=(0, PAD))
+        else:
+            self.advanced.grid_remove()
+        self.advanced_toggle.configure(text=("▾" if show else "▸") + " Connect by URL + token (advanced)")
+
+    def show_waiting(self, url: str | None, opened: bool = True) -> None:
+        if url is None:
+            self.waiting.grid_remove()
+            self.account.grid()
+            enable(self.advanced_toggle, True)
+            return
+        self.waiting.grid(row=1, column=0, columnspan=2, sticky="ew", padx=PAD, pady=(6, 0))
+        self.account.grid_remove()
+        self.toggle_advanced(False)  # not needed while signing in; keeps the tab short enough at any scaling
+        enable(self.advanced_toggle, False)
+        self.waiting_text.configure(text="Waiting for approval…")
+        self.waiting_hint.configure(text="Approve the sign-in in the browser window that opened." if opened else
+                                    f"No browser could be opened: visit {url}")
+
+    def tick(self, seconds_left: float) -> None:
+        minutes, seconds = divmod(int(seconds_left), 60)
+        self.waiting_text.configure(text=f"Waiting for approval… ({minutes}:{seconds:02d} left)")
+
+    def signed_in(self, text: str) -> None:
+        self.account.configure(text=text, text_color=OK_COLOR)
+        self.sign_in.configure(text="Login again")
+        self.sign_out.pack(side="left", padx=(PAD, 0))
+
+    def signed_out(self, text: str = "Not signed in.") -> None:
+        self.account.configure(text=text, text_color=MUTED_COLOR)
+        self.sign_in.configure(text="Login to Plex")
+        self.sign_out.pack_forget()
+
+    def set_servers(self, servers: tuple[ServerChoice, ...], select: str | None, remembered: str | None,
+                    remembered_library: str | None) -> None:
+        """Fill the drop-downs; keep the current choice, else the one just connected, else the remembered one."""
+        self.servers = {s.name: s for s in servers}
+        names = list(self.servers)
+        current = self.form.server.get()
+        chosen = next((n for n in (select, current, remembered) if n in self.servers), names[0] if names else None)
+        self.server.configure(values=names or [NO_SERVER], state="normal" if names else "disabled")
+        self.form.server.set(chosen or NO_SERVER)
+        self._server_changed(remembered_library)
+
+    def _server_changed(self, prefer_library: str | None = None) -> None:
+        choice = self.servers.get(self.form.server.get())
+        libraries = list(choice.libraries) if choice else []
+        current = self.form.library.get()
+        pick = next((lib for lib in (current, prefer_library) if lib in libraries), libraries[0] if libraries else None)
+        self.library.configure(values=libraries or [NO_LIBRARY],
+                               state="normal" if libraries and not self.form.all_libraries.get() else "disabled")
+        self.form.library.set(pick or NO_LIBRARY)
+        if choice and choice.error:
+            self.server_note.configure(text=choice.error)
+            self.server_note.grid()
+        else:
+            self.server_note.grid_remove()
+
+    def _all_changed(self) -> None:
+        choice = self.servers.get(self.form.server.get())
+        usable = bool(choice and choice.libraries)
+        self.library.configure(state="disabled" if self.form.all_libraries.get() or not usable else "normal")

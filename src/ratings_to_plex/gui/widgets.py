@@ -1,0 +1,162 @@
+"""Small building blocks shared by the tabs: keyboard access for CTk widgets, the log panel, opening files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tkinter as tk
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+import customtkinter as ctk
+
+PAD: Final = 10
+FOCUS_COLOR: Final = ("#d97706", "#fbbf24")  # amber: readable on both themes, unlike the blue buttons
+ERROR_COLOR: Final = ("#b91c1c", "#f87171")
+OK_COLOR: Final = ("#15803d", "#4ade80")
+MUTED_COLOR: Final = ("gray35", "gray70")
+DISABLED_FG: Final = ("gray70", "gray30")
+_MAX_LOG_LINES: Final = 20_000
+_CONTROL: Final = 0x0004  # the Control bit of a Tk event's state
+
+
+def keyboard(widget: Any, activate: Callable[[], Any], ring: dict[str, Any] | None = None) -> None:
+    """Let Tab reach a CTk widget and Enter/space press it, with a visible focus ring.
+
+    CTk draws its widgets on a canvas that never takes focus; we make that canvas focusable. `ring` are the
+    options set while focused (restored after), e.g. a border for buttons.
+    """
+    canvas = getattr(widget, "_canvas", widget)
+    canvas.configure(takefocus=1)
+
+    def press(event: tk.Event) -> str | None:
+        if int(event.state) & _CONTROL:
+            return None  # Ctrl+Enter is the window's shortcut (update), not a press of this widget
+        if str(widget.cget("state")) != "disabled":
+            activate()
+        return "break"
+
+    for sequence in ("<Return>", "<KP_Enter>", "<space>"):
+        canvas.bind(sequence, press)
+    ring = ring if ring is not None else {"border_width": 2, "border_color": FOCUS_COLOR}
+    if not ring:
+        return
+    normal = {key: widget.cget(key) for key in ring}
+    canvas.bind("<FocusIn>", lambda _e: widget.configure(**ring), add="+")
+    canvas.bind("<FocusOut>", lambda _e: widget.configure(**normal), add="+")
+
+
+def button(master: Any, text: str, command: Callable[[], Any], **kwargs: Any) -> ctk.CTkButton:
+    enabled = kwargs.pop("state", "normal") != "disabled"
+    b = ctk.CTkButton(master, text=text, command=command, **kwargs)
+    b.r2p_fg = b.cget("fg_color")
+    keyboard(b, b.invoke)
+    enable(b, enabled)
+    return b
+
+
+def enable(widget: Any, on: bool) -> None:
+    """Enable or disable a button so that it also looks it (CTk only greys the text)."""
+    fg = getattr(widget, "r2p_fg", None)
+    options: dict[str, Any] = {"state": "normal" if on else "disabled"}
+    if fg is not None and fg != "transparent":
+        options["fg_color"] = fg if on else DISABLED_FG
+    widget.configure(**options)
+
+
+def check(master: Any, text: str, variable: tk.Variable, **kwargs: Any) -> ctk.CTkCheckBox:
+    c = ctk.CTkCheckBox(master, text=text, variable=variable, **kwargs)
+    keyboard(c, c.toggle, {"border_color": FOCUS_COLOR})
+    return c
+
+
+def option_menu(master: Any, variable: tk.StringVar, values: list[str], **kwargs: Any) -> ctk.CTkOptionMenu:
+    menu = ctk.CTkOptionMenu(master, variable=variable, values=values, **kwargs)
+    keyboard(menu, menu._open_dropdown_menu, {"fg_color": FOCUS_COLOR, "button_color": FOCUS_COLOR,
+                                              "text_color": ("black", "black")})
+    return menu
+
+
+def entry(master: Any, variable: tk.StringVar, **kwargs: Any) -> ctk.CTkEntry:
+    e = ctk.CTkEntry(master, textvariable=variable, **kwargs)
+    normal = e.cget("border_color")
+    e._entry.bind("<FocusIn>", lambda _e: e.configure(border_color=FOCUS_COLOR), add="+")
+    e._entry.bind("<FocusOut>", lambda _e: e.configure(border_color=normal), add="+")
+    return e
+
+
+def label(master: Any, text: str = "", *, size: int | None = None, bold: bool = False, muted: bool = False,
+          wrap: int = 0, **kwargs: Any) -> ctk.CTkLabel:
+    font = ctk.CTkFont(size=size or 13, weight="bold" if bold else "normal")
+    if muted:
+        kwargs.setdefault("text_color", MUTED_COLOR)
+    return ctk.CTkLabel(master, text=text, font=font, anchor="w", justify="left", wraplength=wrap, **kwargs)
+
+
+def focus_next(event: tk.Event) -> str:
+    nxt = event.widget.tk_focusNext()
+    if nxt is not None:
+        nxt.focus_set()
+    return "break"
+
+
+def focus_prev(event: tk.Event) -> str:
+    prev = event.widget.tk_focusPrev()
+    if prev is not None:
+        prev.focus_set()
+    return "break"
+
+
+class LogPanel(ctk.CTkTextbox):
+    """The read-only Activity Log: lines arrive in batches (one insert per poll) and the oldest are trimmed."""
+
+    def __init__(self, master: Any, **kwargs: Any) -> None:
+        super().__init__(master, wrap="word", font=ctk.CTkFont(family="TkFixedFont", size=12), **kwargs)
+        self.configure(state="disabled")
+        self.tag_config("warning", foreground="#d97706")
+        self.tag_config("error", foreground="#dc2626")
+        text = self._textbox
+        text.bind("<Tab>", focus_next)
+        text.bind("<Shift-Tab>", focus_prev)
+        text.bind("<ISO_Left_Tab>", focus_prev)
+        self.lines = 0
+
+    def append(self, batch: list[tuple[str, str]]) -> None:
+        """Append (text, level) lines and keep the view at the end."""
+        if not batch:
+            return
+        self.configure(state="normal")
+        run: list[str] = []
+        level = batch[0][1]
+        for text, lvl in batch:
+            if lvl != level:
+                self._insert(run, level)
+                run, level = [], lvl
+            run.append(text)
+        self._insert(run, level)
+        self.lines += len(batch)
+        if self.lines > _MAX_LOG_LINES:
+            drop = self.lines - _MAX_LOG_LINES
+            self.delete("1.0", f"{drop + 1}.0")
+            self.lines -= drop
+        self.configure(state="disabled")
+        self.see("end")
+
+    def _insert(self, lines: list[str], level: str) -> None:
+        if lines:
+            self.insert("end", "\n".join(lines) + "\n", () if level == "info" else (level,))
+
+    def text(self) -> str:
+        return str(self.get("1.0", "end-1c"))
+
+
+def open_path(path: Path) -> None:
+    """Show a file or folder in the system's default application, without waiting for it."""
+    if sys.platform.startswith("win"):
+        os.startfile(path)  # type: ignore[attr-defined]
+        return
+    opener = "open" if sys.platform == "darwin" else "xdg-open"
+    subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)

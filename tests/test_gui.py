@@ -1,0 +1,428 @@
+"""The real desktop app under Xvfb, driven against the emulator: PIN sign-in, server/library/file, preview,
+a run cancelled midway, the finished run, and a restart that remembers — asserting Plex's final ratings, the
+widgets, that no engine call ran on the Tk thread, and that no text is clipped at 100 % and 150 % scaling.
+
+Screenshots of every step go to test-artifacts/gui/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+import tkinter as tk
+from collections.abc import Callable, Iterator
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ratings_to_plex.emulator import Emulator, EmulatorConfig
+
+pytestmark = pytest.mark.gui
+
+SAMPLES = Path(str(files("ratings_to_plex.data")))
+IMDB = SAMPLES / "sample_imdb_ratings.csv"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "gui"
+
+
+# -- display ----------------------------------------------------------------------------------------------
+def _free_display() -> int:
+    for number in range(120, 400):
+        if not (Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists()):
+            return number
+    raise RuntimeError("no free X display number")
+
+
+@contextlib.contextmanager
+def xvfb() -> Iterator[str]:
+    """A private Xvfb server for the session; skipped only when Xvfb is missing outside CI."""
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("Xvfb is not installed: CI must run the GUI tests (make test installs xvfb).")
+        pytest.skip("Xvfb is not installed (apt install xvfb); CI runs these tests")
+    number = _free_display()
+    proc = subprocess.Popen([binary, f":{number}", "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket = Path(f"/tmp/.X11-unix/X{number}")
+    deadline = time.monotonic() + 10
+    while not socket.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"Xvfb :{number} did not start")
+        time.sleep(0.05)
+    previous = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield f":{number}"
+    finally:
+        if previous is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = previous
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def display() -> Iterator[str]:
+    with xvfb() as name:
+        yield name
+
+
+# -- driving the app --------------------------------------------------------------------------------------
+class Driver:
+    """Builds the app, pumps its event loop, takes screenshots."""
+
+    def __init__(self, scale: float, tag: str) -> None:
+        import customtkinter as ctk
+
+        from ratings_to_plex.gui.app import App
+        from ratings_to_plex.gui.controller import Controller
+        from ratings_to_plex.gui.engine import Engine
+
+        ctk.set_appearance_mode("light")
+        ctk.set_widget_scaling(scale)
+        self.tag = tag
+        self.engine = Engine()
+        self.app = App(Controller(self.engine))
+        self.opened: list[Path] = []
+        self.app.opener = self.opened.append
+        self.pump(0.3)
+
+    def pump(self, seconds: float = 0.0, until: Callable[[], Any] | None = None, what: str = "") -> None:
+        deadline = time.monotonic() + (seconds if until is None else max(seconds, 20.0))
+        while time.monotonic() < deadline:
+            self.app.update()
+            if until is not None and until():
+                for _ in range(3):
+                    self.app.update()
+                return
+            time.sleep(0.005)
+        if until is not None:
+            raise AssertionError(f"timed out waiting for {what or until}; status: {self.status()!r}; "
+                                 f"log tail: {self.app.log_panel.text()[-600:]!r}")
+
+    def idle(self) -> bool:
+        return not self.app.controller.busy
+
+    def status(self) -> str:
+        return str(self.app.status.cget("text"))
+
+    def shot(self, name: str) -> Path | None:
+        """Save the window as PNG (ImageMagick `import`, else PIL); a missing tool never fails a test."""
+        self.pump(0.15)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.tag}_{name}.png"
+        window = self.app.wm_frame()
+        if shutil.which("import"):
+            done = subprocess.run(["import", "-window", window, str(path)], capture_output=True, timeout=20)
+            if done.returncode == 0:
+                return path
+        with contextlib.suppress(Exception):
+            from PIL import ImageGrab
+
+            x, y = self.app.winfo_rootx(), self.app.winfo_rooty()
+            ImageGrab.grab(bbox=(x, y, x + self.app.winfo_width(), y + self.app.winfo_height()),
+                           xdisplay=os.environ["DISPLAY"]).save(path)
+            return path
+        return None
+
+    def close(self) -> None:
+        import customtkinter as ctk
+
+        with contextlib.suppress(tk.TclError):
+            self.app.close()
+        ctk.set_widget_scaling(1.0)
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    with Emulator(EmulatorConfig(demo=True, latency_ms=2)) as e:
+        monkeypatch.setenv("RATINGS_TO_PLEX_PLEXTV_URL", e.url)
+        yield e
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No real browser: record the sign-in URL the app opens."""
+    opened: list[str] = []
+    monkeypatch.setenv("BROWSER", "true")
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or True)
+    return opened
+
+
+def clipped(app: tk.Misc) -> list[str]:
+    """Visible widgets cut off by their container or the window, and texts that do not fit their label."""
+    problems: list[str] = []
+
+    def box(w: tk.Misc) -> tuple[int, int, int, int]:
+        return w.winfo_rootx(), w.winfo_rooty(), w.winfo_width(), w.winfo_height()
+
+    def visit(widget: tk.Misc, parent_box: tuple[int, int, int, int]) -> None:
+        if not widget.winfo_ismapped():
+            return
+        x, y, w, h = box(widget)
+        px, py, pw, ph = parent_box
+        text = widget.cget("text") if isinstance(widget, tk.Label) else ""
+        name = f"{text!r} ({widget})" if text else str(widget)
+        if w > 1 and h > 1 and (x < px - 1 or y < py - 1 or x + w > px + pw + 1 or y + h > py + ph + 1):
+            problems.append(f"{name} at {x - px},{y - py} {w}x{h} is cut by its {pw}x{ph} container")
+        if text and (widget.winfo_reqwidth() > w + 1 or widget.winfo_reqheight() > h + 1):
+            problems.append(f"{name} needs {widget.winfo_reqwidth()}x{widget.winfo_reqheight()}, has {w}x{h}")
+        if isinstance(widget, tk.Canvas | tk.Label | tk.Entry | tk.Text):
+            return  # CTk draws inside these; their children (if any) are not laid out by geometry managers
+        for child in widget.winfo_children():
+            visit(child, (x, y, w, h))
+
+    visit(app, box(app))
+    return problems
+
+
+def sign_in_with_pin(d: Driver, emu: Emulator, browser: list[str]) -> None:
+    app = d.app
+    d.pump(until=lambda: d.idle(), what="start-up")
+    d.app.login.sign_in.invoke()
+    d.pump(until=lambda: app.login.waiting.winfo_ismapped() and browser, what="the waiting state")
+    assert "Waiting for approval" in str(app.login.waiting_text.cget("text"))
+    assert browser[0].startswith("https://app.plex.tv/auth")
+    d.shot("01_login_waiting")
+    assert emu.approve_all_pins() == 1
+    d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the server list")
+    assert not app.login.waiting.winfo_ismapped()
+    assert list(app.login.servers["Plex Emulator"].libraries) == ["Movies", "TV Shows", "Movies 4K"]
+
+
+def expected_plan(emu: Emulator, request: Any) -> Any:
+    """The plan made independently of the GUI, in the test thread."""
+    from ratings_to_plex.plex.client import PlexClient
+    from ratings_to_plex.sources import read_ratings
+    from ratings_to_plex.sync import prepare_plan
+
+    plan, _sections = prepare_plan(PlexClient.connect(emu.url, emu.token), read_ratings(IMDB), request.options())
+    return plan
+
+
+# -- the tests --------------------------------------------------------------------------------------------
+def test_sign_in_preview_cancel_finish_and_remember(display: str, emu: Emulator, browser: list[str]) -> None:
+    from ratings_to_plex.gui.rows import CATEGORIES, plan_rows
+
+    d = Driver(1.0, "100")
+    app = d.app
+    try:
+        sign_in_with_pin(d, emu, browser)
+        app.form.library.set("Movies")
+        app.form.types["Other"].set(False)
+        d.shot("02_signed_in")
+
+        app.set_source(IMDB)
+        d.pump(until=lambda: "Detected:" in str(app.source.detected.cget("text")), what="source detection")
+        assert str(app.source.detected.cget("text")).startswith("Detected: IMDb ratings")
+        assert str(app.general.header.cget("text")) == "IMDb → Plex Ratings"
+        d.shot("03_source")
+
+        # Preview: the table is the plan, and nothing was written.
+        before = emu.state()
+        app.action.preview.invoke()
+        d.pump(until=lambda: app.plan_key is not None and not app.preview_panel.pending(), what="the preview")
+        assert emu.state() == before
+        request = app.form.request()
+        plan = expected_plan(emu, request)
+        rows = plan_rows(plan)
+        assert app.preview_panel.table() == [r.values() for r in rows]
+        writes = {(c.item.title, c.new_rating) for c in plan.writes}
+        assert len(writes) >= 10
+        assert str(app.action.update.cget("text")) == f"Write {len(plan.writes)} Changes"
+        for key, name in CATEGORIES:
+            app.preview_panel.filter_var.set(next(v for v in app.preview_panel.filter.cget("values")
+                                                  if v.startswith(name + " (")))
+            app.preview_panel._refill()
+            d.pump(until=lambda: not app.preview_panel.pending())
+            assert len(app.preview_panel.table()) == sum(1 for r in rows if key is None or r.category == key)
+            if key == "update":
+                assert len(app.preview_panel.table()) == len(plan.writes)
+                d.shot("04_preview_will_update")
+        app.preview_panel.filter_var.set(app.preview_panel.filter.cget("values")[0])
+        app.preview_panel._refill()
+        d.shot("04_preview")
+        assert clipped(app) == []
+
+        # Run with a slow server, cancel after the first writes: some but not all are written.
+        emu.faults.latency_ms = 400
+        app.action.update.invoke()
+        d.pump(until=lambda: app.action.progress.get() > 0, what="the first writes")
+        assert "written" in str(app.action.progress_text.cget("text"))
+        d.shot("05_running")
+        app.event_generate("<Escape>")  # the keyboard's Cancel
+        d.pump(until=lambda: d.idle() and "Cancelled" in d.status(), what="the cancelled run")
+        keys = {c.item.rating_key: c.new_rating for c in plan.writes}
+        state = emu.state()
+        written = [k for k, new in keys.items() if state[k].user_rating == new]
+        assert 0 < len(written) < len(keys)
+        assert f"Cancelled: {len(written)} of {len(keys)} changes written" in d.status()
+        assert f"{len(written)} / {len(keys)} written" == str(app.action.progress_text.cget("text"))
+        d.shot("06_cancelled")
+
+        # Update again: a fresh plan of what is left, shown for review, then written.
+        emu.faults.latency_ms = 2
+        app.update_ratings()
+        d.pump(until=lambda: app.plan_key is not None and d.idle(), what="the new plan")
+        left = len(keys) - len(written)
+        assert str(app.action.update.cget("text")) == f"Write {left} Change{'s' if left != 1 else ''}"
+        assert "Review the" in d.status()
+        d.shot("07_review_rest")
+        app.event_generate("<Control-Return>")
+        d.pump(until=lambda: d.idle() and d.status().startswith("Done"), what="the finished run")
+        state = emu.state()
+        assert all(state[k].user_rating == new for k, new in keys.items())
+        assert f"Done: {left} change" in d.status()
+        result = str(app.action.result.cget("text"))
+        assert f"Updated {left}" in result and "Failed 0" in result
+        assert "Breakdown:" in app.log_panel.text() and "Rate failed errors: 0" in app.log_panel.text()
+        assert str(app.action.open_csv.cget("state")) == "normal"
+        app.action.open_logs.invoke()
+        app.action.open_csv.invoke()
+        assert d.opened[0].is_dir() and d.opened[1].name.startswith("Unmatched_imdb_")
+        d.shot("08_done")
+        assert clipped(app) == []
+        for name in ("General", "Login", "Source", "Filters", "Options"):  # the result area takes room: still fits
+            app.show_tab(name)
+            app.login.toggle_advanced(True)
+            d.pump(0.05)
+            assert clipped(app) == [], name
+
+        # Every engine call ran in a worker thread, never on the Tk thread.
+        names = {name for name, _ident, _thread in d.engine.calls}
+        assert {"start_pin", "wait_pin", "save_token", "prefetch_servers", "read_ratings", "connect_server",
+                "prepare_plan", "execute_plan"} <= names
+        assert [c for c in d.engine.calls if c[1] == app.tk_thread] == []
+        assert app.form.token.get() == ""  # the PIN token is never put in a widget
+    finally:
+        d.close()
+
+    # A restart signs in with the stored token and restores the server, library and options.
+    d = Driver(1.0, "100")
+    try:
+        d.app.controller.start()
+        d.pump(until=lambda: d.app.form.server.get() == "Plex Emulator" and d.idle(), what="the restart")
+        assert d.app.form.library.get() == "Movies"
+        assert d.app.form.types["Other"].get() is False and d.app.form.types["Movie"].get() is True
+        assert "remembered" in str(d.app.login.account.cget("text"))
+        d.shot("09_restarted")
+    finally:
+        d.close()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+def test_every_tab_fits_without_clipping(display: str, emu: Emulator, browser: list[str], scale: float) -> None:
+    tag = f"{round(scale * 100)}"
+    d = Driver(scale, tag)
+    app = d.app
+    try:
+        app.form.url.set(emu.url)
+        app.form.token.set(emu.token)
+        app.login.toggle_advanced(True)
+        app.login.connect.invoke()
+        d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="connect by URL")
+        app.form.all_libraries.set(True)
+        app.form.mark_watched.set(True)
+        app.set_source(IMDB)
+        d.pump(until=lambda: "Detected:" in str(app.source.detected.cget("text")), what="the source")
+        for name in ("General", "Login", "Source", "Filters", "Options"):
+            app.show_tab(name)
+            d.pump(0.05)
+            assert clipped(app) == [], name
+            d.shot(f"tab_{name.lower()}")
+        app.preview()
+        d.pump(until=lambda: app.plan_key is not None and not app.preview_panel.pending(), what="the preview")
+        assert clipped(app) == []
+        d.shot("tab_preview")
+        assert app.winfo_width() >= 900 and app.winfo_height() >= 600
+        # The busiest state of the Login tab: waiting for approval (which folds the advanced section away).
+        app.show_tab("Login")
+        app.login.sign_in.invoke()
+        d.pump(until=lambda: app.login.waiting.winfo_ismapped(), what="the waiting state")
+        assert not app.login.advanced.winfo_ismapped()
+        assert clipped(app) == []
+        d.shot("login_waiting")
+        app.login.cancel.invoke()
+        d.pump(until=lambda: d.idle() and not app.login.waiting.winfo_ismapped(), what="the cancelled sign-in")
+        assert d.status() == "Sign-in cancelled."
+    finally:
+        d.close()
+
+
+def test_errors_are_plain_words_not_dialogs(display: str, emu: Emulator, tmp_path: Path) -> None:
+    d = Driver(1.0, "100")
+    app = d.app
+    try:
+        app.update_ratings()  # nothing chosen yet: says what to do, on the right tab
+        assert "Sign in" in d.status() and app.tabs.get() == "Login"
+        app.form.url.set(emu.url)
+        app.form.token.set("wrong-token")
+        app.login.connect.invoke()
+        d.pump(until=lambda: "rejected the token" in d.status() and d.idle(), what="the auth error")
+        assert "Error: Plex at" in app.log_panel.text()
+        assert "wrong-token" not in app.log_panel.text() + d.status()
+        bad = tmp_path / "notes.csv"
+        bad.write_text("a,b\n1,2\n", encoding="utf-8")
+        app.set_source(bad)
+        d.pump(until=lambda: d.idle() and "Error:" in app.log_panel.text().split("rejected")[-1],
+               what="the source error")
+        message = str(app.source.detected.cget("text"))
+        assert "notes.csv" in message and "Traceback" not in app.log_panel.text()
+        d.shot("10_errors")
+        assert [w for w in app.winfo_children() if isinstance(w, tk.Toplevel)] == []  # no dialog
+    finally:
+        d.close()
+
+
+def test_keyboard_reaches_the_main_flow(display: str, emu: Emulator, browser: list[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    d = Driver(1.0, "100")
+    app = d.app
+    try:
+        monkeypatch.setattr("ratings_to_plex.gui.app.filedialog.askopenfilename", lambda **_kw: str(IMDB))
+        app.focus_force()
+        app.event_generate("<Control-o>")  # Ctrl+O: choose a file
+        d.pump(until=lambda: "Detected:" in str(app.source.detected.cget("text")), what="Ctrl+O")
+        app.event_generate("<Control-Key-2>")
+        d.pump(0.05)
+        assert app.tabs.get() == "Login"
+        # Tab walks from the tab bar into the Login tab; Enter presses the focused button.
+        app.tabs._segmented_button._buttons_dict["Login"]._canvas.focus_force()
+        d.pump(0.05)
+        seen = []
+        for _ in range(12):
+            focus = app.focus_get()
+            seen.append(focus)
+            focus.event_generate("<Tab>")
+            d.pump(0.02)
+        assert app.login.sign_in._canvas in seen
+        assert app.action.update._canvas in seen or app.login.server._canvas in seen
+        app.login.sign_in.configure(command=lambda: app.set_status("sign-in pressed"))
+        app.login.sign_in._canvas.focus_force()
+        d.pump(0.05)
+        app.login.sign_in._canvas.event_generate("<Return>")
+        d.pump(0.05)
+        assert d.status() == "sign-in pressed"
+        app.form.all_libraries.set(False)
+        box = app.login.all_libraries._canvas
+        box.focus_force()
+        d.pump(0.05)
+        box.event_generate("<space>")
+        d.pump(0.05)
+        assert app.form.all_libraries.get() is True
+        app.event_generate("<Control-Return>")  # Ctrl+Enter without a server: a plain hint, no crash
+        d.pump(0.05)
+        assert "Sign in" in d.status()
+        assert app.wm_minsize()[0] >= 800
+    finally:
+        d.close()

@@ -1,0 +1,240 @@
+"""The window's logic without a window: the run request, remembered settings, preview rows and the controller's
+worker/queue protocol (driven with a scripted engine, no display needed)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ratings_to_plex.errors import PlexConnectionError, SourceError
+from ratings_to_plex.gui import controller as c
+from ratings_to_plex.gui.engine import Engine
+from ratings_to_plex.gui.rows import NOT_FOUND, SAME, UPDATE, counts, plan_rows
+from ratings_to_plex.gui.state import ALL_TYPES, Remembered, RunRequest, scale_factor, types_for
+from ratings_to_plex.match import AMBIGUOUS, Match, match_rows
+from ratings_to_plex.plan import PlanOptions, build_plan
+from ratings_to_plex.sources.model import Problem, ReadResult
+
+from .engine_helpers import index, item, row
+
+pytestmark = pytest.mark.gui
+
+
+def drain_until(ctl: c.Controller, predicate: Any, timeout: float = 5.0) -> list[Any]:
+    """Collect events until one satisfies `predicate` and no job is busy."""
+    seen: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen += ctl.drain()
+        if any(predicate(e) for e in seen) and not ctl.busy:
+            return seen + ctl.drain()
+        time.sleep(0.01)
+    raise AssertionError(f"timed out; events so far: {seen}")
+
+
+# -- state ------------------------------------------------------------------------------------------------
+def test_types_none_when_every_box_is_ticked() -> None:
+    assert types_for({}) is None
+    only_movies = types_for({"TV Series": False, "TV Mini Series": False, "TV Movie": False, "TV Episode": False,
+                             "Other": False})
+    assert only_movies == frozenset({"movie"})
+    assert types_for({"Other": False}) == ALL_TYPES - {"short", "video", "tv_special", "other"}
+
+
+def test_run_request_problems_and_options(tmp_path: Path) -> None:
+    full = RunRequest(tmp_path / "r.csv", "Home", "Movies", policy="only-empty", force=True, dry_run=True)
+    assert full.problem() is None
+    options = full.options()
+    assert options.libraries == ("Movies",) and not options.all_libraries and options.dry_run
+    assert options.plan == PlanOptions(force=True, policy="only-empty")
+    assert "Login tab" in (RunRequest(tmp_path, None, None).problem() or "")
+    assert "library" in (RunRequest(tmp_path, "Home", None).problem() or "")
+    assert RunRequest(tmp_path, "Home", None, all_libraries=True).problem() is None
+    assert "Source tab" in (RunRequest(None, "Home", "Movies").problem() or "")
+    assert "Filters tab" in (RunRequest(tmp_path, "Home", "M", types=frozenset()).problem() or "")
+    everything = RunRequest(tmp_path, "Home", "Movies", all_libraries=True).options()
+    assert everything.all_libraries and everything.libraries == ()
+    # a dry run plans exactly like a real run
+    assert full.plan_key() == RunRequest(tmp_path / "r.csv", "Home", "Movies", policy="only-empty",
+                                         force=True).plan_key()
+
+
+def test_remembered_round_trip_and_bad_values() -> None:
+    r = Remembered(server="Home", library="Films", all_libraries=True, policy="newer", force=True, theme="Dark",
+                   scale="150%", last_folder="/x")
+    r.types["Other"] = False
+    config = r.to_config()
+    assert "token" not in str(config).lower()
+    back = Remembered.from_config(config)
+    assert back == r
+    odd = Remembered.from_config({"server": 3, "libraries": "Movies", "gui": {"policy": "always", "theme": "Pink",
+                                                                            "types": "movie"}})
+    assert odd == Remembered()
+    assert scale_factor("150%") == 1.5 and scale_factor("oops") == 1.0
+
+
+# -- preview rows -----------------------------------------------------------------------------------------
+def test_plan_rows_cover_every_row_once() -> None:
+    rated = item("Heat", 1995, rating=8.0, section=1)
+    new = item("Alien", 1979, section=1, guids=("imdb://tt0078748",))
+    copy = item("Alien", 1979, section=2, guids=("imdb://tt0078748",))
+    dune_a, dune_b = item("Dune", 2021), item("Dune", 2021)
+    rows = [row("Heat", 1995, rating=8), row("Alien", 1979, rating=9, line=3, imdb="tt0078748"),
+            row("Nope", 1990, line=4), row("Dune", 2021, line=5)]
+    matches = match_rows(rows, index(rated, new, copy, dune_a, dune_b))
+    source = ReadResult("imdb_ratings", rows, [Problem(9, "Missing IMDb ID", "Const is empty", {"Title": "X"})],
+                        Path("r.csv"))
+    plan = build_plan(source, matches, PlanOptions())
+    table = plan_rows(plan, {1: "Movies", 2: "Movies 4K"})
+    n = counts(table)
+    assert n[UPDATE] == len(plan.writes) == 2  # Alien in both libraries
+    assert n[SAME] == 1 and n[NOT_FOUND] == 1 and n[AMBIGUOUS] == 1 and n["problem"] == 1
+    assert n[None] == len(table) == 6
+    alien = [r for r in table if r.title == "Alien"]
+    assert {r.reason for r in alien} == {"rate · Movies", "rate · Movies 4K"}
+    assert alien[0].values()[2:4] == ("—", "9 (4.5★)")
+    heat = next(r for r in table if r.title == "Heat")
+    assert heat.current == heat.new == "8 (4.0★)" and heat.reason.startswith("same rating")
+    assert next(r for r in table if r.category == "problem").reason.startswith("Missing IMDb ID")
+    assert all(isinstance(m, Match) for m in plan.matches)
+
+
+# -- controller protocol ----------------------------------------------------------------------------------
+class ScriptedEngine(Engine):
+    """Fails or succeeds on demand; never touches the network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.config: dict[str, Any] = {"server": "Home", "gui": {"theme": "Dark"}}
+        self.saved: list[dict[str, Any]] = []
+
+    def load_config(self) -> dict[str, Any]:
+        self._note("load_config")
+        return dict(self.config)
+
+    def save_config(self, updates: dict[str, Any]) -> None:
+        self._note("save_config")
+        self.saved.append(updates)
+
+    def load_token(self) -> str | None:
+        self._note("load_token")
+        return None
+
+    def read_ratings(self, path: Path) -> ReadResult:
+        self._note("read_ratings")
+        if path.name == "bad.csv":
+            raise SourceError("bad.csv is not an IMDb or Letterboxd export: line 1 has columns a, b.")
+        if path.name == "bug.csv":
+            raise KeyError("boom")
+        rows = [row("Heat", 1995)]
+        return ReadResult("imdb_ratings", rows, [Problem(3, "Invalid rating value", "x", {})], path,
+                          description="IMDb ratings, 2024 format")
+
+    def connect_url(self, url: str, token: str) -> Any:
+        self._note("connect_url")
+        raise PlexConnectionError(f"Cannot reach Plex at {url}: check the URL and that the server is running.")
+
+
+def test_source_events_and_plain_errors(tmp_path: Path) -> None:
+    engine = ScriptedEngine()
+    ctl = c.Controller(engine)
+    ctl.start(use_stored_token=True)
+    events = drain_until(ctl, lambda e: isinstance(e, c.SettingsLoaded))
+    assert next(e for e in events if isinstance(e, c.SettingsLoaded)).config["server"] == "Home"
+    assert not any(isinstance(e, c.SignedIn) for e in events)  # no stored token
+
+    assert ctl.load_source(tmp_path / "ratings.csv")
+    events = drain_until(ctl, lambda e: isinstance(e, c.SourceLoaded))
+    loaded = next(e for e in events if isinstance(e, c.SourceLoaded))
+    assert (loaded.description, loaded.rows, loaded.problems) == ("IMDb ratings, 2024 format", 2,
+                                                                   {"Invalid rating value": 1})
+    assert any(isinstance(e, c.Log) and e.text.startswith("Detected: IMDb ratings") for e in events)
+    assert any(isinstance(e, c.Busy) and c.SOURCE in e.jobs for e in events)
+    assert isinstance(events[-1], c.Busy) and not events[-1].jobs
+
+    ctl.load_source(tmp_path / "bad.csv")
+    failed = [e for e in drain_until(ctl, lambda e: isinstance(e, c.Failed)) if isinstance(e, c.Failed)]
+    assert failed == [c.Failed(c.SOURCE, "bad.csv is not an IMDb or Letterboxd export: line 1 has columns a, b.")]
+
+    ctl.load_source(tmp_path / "bug.csv")
+    bug = next(e for e in drain_until(ctl, lambda e: isinstance(e, c.Failed)) if isinstance(e, c.Failed))
+    assert "Unexpected error (KeyError" in bug.message and "Traceback" not in bug.message
+
+    ctl.connect_url("http://10.0.0.9:32400", "secret-token-123")
+    failed = [e for e in drain_until(ctl, lambda e: isinstance(e, c.Failed)) if isinstance(e, c.Failed)]
+    assert failed[0].job == c.CONNECT and "Cannot reach Plex at http://10.0.0.9:32400" in failed[0].message
+    assert not ctl.connect_url("", "x")  # refused at once, with a message
+    assert "Enter both" in next(e for e in ctl.drain() if isinstance(e, c.Failed)).message
+
+    main = threading.get_ident()
+    assert engine.calls and all(ident != main for _name, ident, _thread in engine.calls)
+
+
+def test_preview_refuses_incomplete_request_and_jobs_are_exclusive(tmp_path: Path) -> None:
+    gate = threading.Event()
+
+    class Slow(ScriptedEngine):
+        def read_ratings(self, path: Path) -> ReadResult:
+            gate.wait(5)
+            return super().read_ratings(path)
+
+    ctl = c.Controller(Slow())
+    assert ctl.load_source(tmp_path / "a.csv")
+    request = RunRequest(tmp_path / "a.csv", "Home", "Movies")
+    assert not ctl.preview(request)  # a file is still being read
+    assert not ctl.load_source(tmp_path / "b.csv")
+    gate.set()
+    drain_until(ctl, lambda e: isinstance(e, c.SourceLoaded))
+    ctl.preview(RunRequest(tmp_path / "a.csv", None, None))
+    failed = next(e for e in drain_until(ctl, lambda e: isinstance(e, c.Failed)) if isinstance(e, c.Failed))
+    assert failed.job == c.PLAN and "Sign in" in failed.message
+
+
+def test_sign_in_cancel_is_not_an_error() -> None:
+    started = threading.Event()
+
+    class Pin(ScriptedEngine):
+        def pin_login(self) -> Any:
+            return object()
+
+        def start_pin(self, login: Any) -> str:
+            return "https://app.plex.tv/auth#?code=abc"
+
+        def open_browser(self, url: str) -> bool:
+            return False
+
+        def wait_pin(self, login: Any, cancel: threading.Event, on_tick: Any) -> str:
+            from ratings_to_plex.plex.session import LoginCancelled
+
+            on_tick(299.0)
+            started.set()
+            cancel.wait(5)
+            raise LoginCancelled("Sign-in cancelled.")
+
+    ctl = c.Controller(Pin())
+    assert ctl.sign_in()
+    assert started.wait(5)
+    assert not ctl.sign_in()  # already waiting
+    ctl.cancel()
+    events = drain_until(ctl, lambda e: isinstance(e, c.Status) and e.text == "Sign-in cancelled.")
+    pending = next(e for e in events if isinstance(e, c.LoginPending))
+    assert pending == c.LoginPending("https://app.plex.tv/auth#?code=abc", False)
+    assert any(isinstance(e, c.LoginTick) and e.seconds_left == 299.0 for e in events)
+    assert not any(isinstance(e, c.Failed) for e in events)
+
+
+def test_settings_saves_are_merged_and_shutdown_joins() -> None:
+    engine = ScriptedEngine()
+    ctl = c.Controller(engine)
+    ctl.save_settings({"server": "A"})
+    ctl.save_settings({"libraries": ["Movies"]})
+    ctl.shutdown(save={"gui": {"theme": "Light"}}, timeout=5)
+    merged: dict[str, Any] = {}
+    for update in engine.saved:
+        merged.update(update)
+    assert merged == {"server": "A", "libraries": ["Movies"], "gui": {"theme": "Light"}}
+    assert not ctl.load_source(Path("x.csv"))  # closed: no new work
