@@ -171,6 +171,13 @@ def test_excel_sep_hint_and_ragged_rows(tmp_path: Path) -> None:
     ]
 
 
+def test_original_title_is_none_when_empty(tmp_path: Path) -> None:
+    rows = ["tt0111161,8,,,,u,Movie,1,1,1994,,1,,", "tt0068646,8,, Same ,Same,u,Movie,1,1,1994,,1,,",
+            "tt0071562,8,,A, ,u,Movie,1,1,1994,,1,,"]
+    result = read_ratings(write(tmp_path, "\n".join([HEADER_2024, *rows])))
+    assert [(r.title, r.original_title) for r in result.rows] == [("", None), ("Same", "Same"), ("A", None)]
+
+
 def test_values_with_spaces_and_ratings_as_decimals(tmp_path: Path) -> None:
     rows = ["  tt0111161 , 8 ,2024-01-02,A,,u,Movie,1,1,1994,,1,,", "tt0068646,08,,B,,u,Movie,1,1,1972.0,,1,,",
             "tt0071562,7.00,,C,,u,Movie,1,1,,,1,,", "tt0050083,9e0,,D,,u,Movie,1,1,,,1,,"]

@@ -145,7 +145,7 @@ def test_history_lists_runs_and_undone(emu: Emulator, tmp_path: Path) -> None:
     assert runs[undo_id]["kind"] == "undo" and runs[undo_id]["undo_of"] == run_id and not runs[undo_id]["undone"]
     assert runs[run_id]["status"] == "done" and runs[run_id]["failed"] == 0
     table = runner.invoke(app, ["history"])
-    assert table.exit_code == 0 and f"undo of {run_id}" in table.stdout and f"by {undo_id}" in table.stdout
+    assert table.exit_code == 0 and f"undo {run_id}" in table.stdout and f"by {undo_id}" in table.stdout
 
 
 def test_undo_with_a_revoked_token_stops_with_exit_3(emu: Emulator, tmp_path: Path) -> None:

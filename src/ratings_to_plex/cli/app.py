@@ -13,7 +13,7 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import RatingsToPlexError
-from ..security import redact
+from ..security import RedactingFilter, redact
 
 app = typer.Typer(
     name="ratings-to-plex",
@@ -66,6 +66,8 @@ def _root(
     state["verbose"] = verbose
     if verbose:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactingFilter())
 
 
 @app.command()

@@ -68,12 +68,16 @@ def history(as_json: bool = JSON_OPT) -> None:
     if not runs:
         out.print("No runs yet.", markup=False)
         return
-    table = Table(title="Runs (newest first)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    table = Table(title="Runs (newest first)", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  padding=(0, 1, 0, 0))
     for col in ("Run", "Date", "Kind", "File", "Server", "Updated", "Failed", "Status", "Undone"):
-        table.add_column(col, justify="right" if col in ("Run", "Updated", "Failed") else "left",
-                         no_wrap=col not in ("File", "Server"), overflow="fold")
+        if col in ("File", "Server"):  # the long ones fold; the rest keep their width on an 80-column terminal
+            table.add_column(col, overflow="fold", ratio=1)
+        else:
+            table.add_column(col, justify="right" if col in ("Run", "Updated", "Failed") else "left",
+                             no_wrap=col != "Date", min_width=10 if col == "Date" else len(col))
     for r in runs:
-        kind = f"undo of {r.undo_of}" if r.kind == "undo" else r.kind
+        kind = f"undo {r.undo_of}" if r.kind == "undo" else r.kind
         table.add_row(str(r.id), _when(r.started_at)[:16], kind, Path(r.file).name if r.file else "",
                       r.server_name or "", str(r.applied), str(r.failed), r.status,
                       f"by {r.undone_by}" if r.undone_by else "")
@@ -215,8 +219,8 @@ def run_resume(files: list[Path], *, url: str | None, token: str | None, server:
             clients[key] = _connect_for(run, url, token, server, insecure, options.workers)
         client = clients[key]
         plan = plan_resume(client, journal, run)
-        console.print(f"Resuming run {run.id} of {file.name} (started {_when(run.started_at)}, {run.status}): "
-                      f"{len(plan.landed)} already written, {len(plan.todo)} to write", markup=False)
+        console.print(f"Run {run.id} of {file.name} (started {_when(run.started_at)}) did not finish "
+                      f"({run.status}); finishing it.", markup=False)
         if options.dry_run:
             from .sync_cmd import plan_table
 

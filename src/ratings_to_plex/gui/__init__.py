@@ -47,10 +47,21 @@ def run_app(url: str | None = None, token: str | None = None, sample_file: Path 
 
 
 def _self_test(app: object, started: float) -> int:
+    import importlib
+
     from .app import TAB_NAMES, App
 
     assert isinstance(app, App)
     ok = app.self_test(TAB_NAMES)
+    # What the worker threads import on first use must be in a frozen build too (no network, no keyring access).
+    for module in ("ratings_to_plex.sources", "ratings_to_plex.sync", "ratings_to_plex.plex.session",
+                   "ratings_to_plex.plex.credentials", "ratings_to_plex.config", "keyring.backends.fail",
+                   "plexapi.myplex", "plexapi.video"):
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # report every missing piece, not only the first
+            _say(f"self-test: cannot import {module}: {exc}")
+            ok = False
     app.close()
     message = f"{SELF_TEST_OK} ({time.monotonic() - started:.2f} s)" if ok else "self-test FAILED"
     _say(message)

@@ -87,8 +87,10 @@ def read_imdb(table: Table) -> tuple[list[RatingRow], list[Problem], list[str]]:
         year = years.get(year_text, 0)
         if year == 0:
             year = years[year_text] = parse_year(year_text)
-        add_row(RatingRow("imdb", line, imdb_id, title.strip(), original.strip() or None, year, title_type, rating,
-                          rating, rated_at, None, None, raw(text)))
+        title = title.strip()
+        original = (title if original == title else original.strip()) or None  # one string, not two equal ones
+        add_row(RatingRow("imdb", line, imdb_id, title, original, year, title_type, rating, rating, rated_at, None,
+                          None, raw(text)))
 
     return rows, problems, _type_notes(rows, unknown, i_type, table) + table.notes()
 
