@@ -122,6 +122,7 @@ def serve(config: dict[str, Any]) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     lib = generate_library(sizes.movies, sizes.shows, sizes.episodes_per_show, sizes.seed)
     prepare_library(lib, sizes, folder)
+    lib.guid_index()  # built lazily on the first guid lookup otherwise, by every concurrent first lookup at once
     with Emulator(EmulatorConfig(latency_ms=sizes.latency_ms, seed=sizes.seed), library=lib) as emu:
         sys.stdout.write(f"URL: {emu.url}\nTOKEN: {emu.token}\nREADY\n")
         sys.stdout.flush()

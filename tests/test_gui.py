@@ -316,6 +316,12 @@ def test_sign_in_preview_cancel_finish_and_remember(display: str, emu: Emulator,
         assert d.app.form.types["Other"].get() is False and d.app.form.types["Movie"].get() is True
         assert "remembered" in str(d.app.login.account.cget("text"))
         d.shot("09_restarted")
+        d.app.login.sign_out.invoke()
+        d.pump(until=lambda: d.idle() and d.status().startswith("Signed out"), what="the sign-out")
+        assert d.app.form.server.get() == "(sign in first)" and d.app.form.request().server is None
+        from ratings_to_plex.plex.credentials import load_token
+
+        assert load_token() is None
     finally:
         d.close()
 
@@ -424,5 +430,35 @@ def test_keyboard_reaches_the_main_flow(display: str, emu: Emulator, browser: li
         d.pump(0.05)
         assert "Sign in" in d.status()
         assert app.wm_minsize()[0] >= 800
+    finally:
+        d.close()
+
+
+def test_dry_run_writes_nothing_and_connect_by_url(display: str, emu: Emulator) -> None:
+    d = Driver(1.0, "100")
+    app = d.app
+    try:
+        app.login.toggle_advanced(True)
+        app.form.url.set(emu.url)
+        app.form.token.set(emu.token)
+        assert str(app.login.token._entry.cget("show")) == "•"  # the token is never displayed
+        app.login.token._entry.focus_force()
+        d.pump(0.05)
+        app.login.token._entry.event_generate("<Return>")  # Enter in the token field connects
+        d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="connect by URL")
+        assert "by URL" in str(app.login.account.cget("text"))
+        app.form.all_libraries.set(True)
+        app.form.dry_run.set(True)
+        app.set_source(IMDB)
+        d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="source")
+        before = emu.state()
+        assert str(app.action.update.cget("text")).startswith("Dry Run")
+        app.update_ratings()  # a dry run needs no review step: it writes nothing
+        d.pump(until=lambda: d.idle() and d.status().startswith("Dry run finished"), what="the dry run")
+        assert emu.state() == before
+        assert "Would update" in str(app.action.result.cget("text"))
+        assert 'Would update Plex rating for "Inception (2010)" to 8 (4.0★)' in app.log_panel.text()
+        assert app.preview_panel.rows  # the plan was shown as well
+        d.shot("11_dry_run")
     finally:
         d.close()

@@ -270,6 +270,11 @@ def test_letterboxd_zip_in_a_folder_and_without_ratings(tmp_path: Path) -> None:
         archive.writestr("deleted/ratings.csv", "Date,Name,Year,Letterboxd URI,Rating\n")
     with pytest.raises(SourceError) as err:
         read_ratings(empty)
+    imdb = tmp_path / "imdb.zip"  # someone zipped their IMDb export: read it, without calling it Letterboxd's
+    with zipfile.ZipFile(imdb, "w") as archive:
+        archive.write(FIXTURES / "imdb_2024.csv", "ratings.csv")
+    result = read_ratings(imdb)
+    assert (result.format, len(result.rows), result.notes) == ("imdb_ratings", 9, ["Read ratings.csv from imdb.zip"])
     assert str(err.value) == ("export.zip: has no ratings.csv inside; expected a Letterboxd export zip "
                               "(Settings → Data → Export) or an IMDb ratings CSV")
 

@@ -4,6 +4,7 @@ else in between are skipped and reported, never overwritten. Through the CLI and
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
@@ -13,9 +14,12 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
+from ratings_to_plex.apply import Progress
 from ratings_to_plex.cli import app
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.journal import JournalDB
+from ratings_to_plex.plex.client import PlexClient
+from ratings_to_plex.undo import execute_undo, plan_undo
 
 from .test_journal_helpers import csv_from_library, user_state
 
@@ -155,3 +159,24 @@ def test_undo_with_a_revoked_token_stops_with_exit_3(emu: Emulator, tmp_path: Pa
     emu.revoke_token()
     result = runner.invoke(app, ["undo", str(run_id), "--token", token, "--yes"])
     assert result.exit_code == 3 and "sign in again" in result.stderr
+
+
+def test_undo_last_after_an_interrupted_undo_finishes_it(emu: Emulator, tmp_path: Path) -> None:
+    csv_from_library(emu, tmp_path / "i.csv", 40, seed=6)
+    before = user_state(emu)
+    run_id = sync(emu, tmp_path / "i.csv", "--mark-watched")["run_id"]
+    client = PlexClient.connect(emu.url, emu.token)
+    journal = JournalDB()
+    cancel = threading.Event()
+
+    def stop_soon(p: Progress) -> None:
+        if p.done >= 5:
+            cancel.set()
+
+    plan = plan_undo(client, journal, journal.run(run_id))
+    half = execute_undo(client, journal, plan, report_dir=tmp_path / "reports", workers=2, cancel=cancel,
+                        on_progress=stop_soon)
+    assert half.status == "cancelled" and user_state(emu) != before
+    result = runner.invoke(app, ["undo", "--last", "--token", emu.token, "--yes"])
+    assert result.exit_code == 0 and f"finishing the undo of run {run_id}" in result.stdout
+    assert user_state(emu) == before

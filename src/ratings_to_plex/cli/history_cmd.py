@@ -143,6 +143,11 @@ def undo(
     run = journal.last_undoable() if last else journal.run(run_id)
     if run is None:
         raise UsageError("Nothing to undo: no run has written anything that is not already undone.")
+    if last and run.kind == "undo" and not run.finished and run.undo_of is not None:
+        # An interrupted undo: --last means "finish undoing", not "revert the half-done undo".
+        console.print(f"Run {run.id} (undo of run {run.undo_of}) did not finish: finishing the undo of run "
+                      f"{run.undo_of}.", markup=False)
+        run = journal.run(run.undo_of)
     if run.undone_by is not None:
         console.print(f"Run {run.id} was already undone by run {run.undone_by}; only what changed back since "
                       "will be restored.", markup=False)

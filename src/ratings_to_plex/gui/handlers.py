@@ -64,8 +64,8 @@ def signed_out(app: App, e: c.SignedOut) -> None:
 
 def servers_loaded(app: App, e: c.ServersLoaded) -> None:
     app.login.set_servers(e.servers, e.select, app.remembered.server, app.remembered.library)
-    if e.select and not app.login.account.cget("text").startswith("Signed in"):
-        app.login.signed_in(f"Connected to {e.select}")
+    if e.select and not str(app.login.account.cget("text")).startswith("Signed in"):
+        app.login.signed_in(f"Connected to {e.select} by URL + token", account=False)
 
 
 def source_loaded(app: App, e: c.SourceLoaded) -> None:

@@ -106,10 +106,12 @@ class LoginTab:
         minutes, seconds = divmod(int(seconds_left), 60)
         self.waiting_text.configure(text=f"Waiting for approval… ({minutes}:{seconds:02d} left)")
 
-    def signed_in(self, text: str) -> None:
+    def signed_in(self, text: str, account: bool = True) -> None:
+        """`account` False: connected by URL + token only (nothing to sign out of)."""
         self.account.configure(text=text, text_color=OK_COLOR)
-        self.sign_in.configure(text="Login again")
-        self.sign_out.pack(side="left", padx=(PAD, 0))
+        if account:
+            self.sign_in.configure(text="Login again")
+            self.sign_out.pack(side="left", padx=(PAD, 0))
 
     def signed_out(self, text: str = "Not signed in.") -> None:
         self.account.configure(text=text, text_color=MUTED_COLOR)

@@ -69,7 +69,8 @@ def _read_zip(file: Path, name: str) -> ReadResult:
             result = _read_csv(lambda: archive.open(member), sample, f"{member} in {name}", file)
     except _ZIP_ERRORS as err:
         raise SourceError(f"{name}: is not a readable zip file ({_reason(err)}); {_EXPECTED}") from None
-    result.notes.insert(0, f"Read {PurePosixPath(member).name} from the Letterboxd export {name}")
+    origin = "the Letterboxd export " if result.source == "letterboxd" else ""
+    result.notes.insert(0, f"Read {PurePosixPath(member).name} from {origin}{name}")
     return result
 
 
