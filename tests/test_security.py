@@ -160,8 +160,6 @@ def test_self_signed_https_is_refused_unless_skipped(https_url: str, monkeypatch
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
-@pytest.mark.xfail(strict=True, reason="requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify=False "
-                   "(psf/requests#3829): plex.client.make_session must keep verify=False")
 def test_insecure_skip_survives_a_ca_bundle_in_the_environment(https_url: str,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi_bundle())

@@ -17,6 +17,7 @@ from plexapi import exceptions as plex_exc
 from plexapi.server import PlexServer
 from plexapi.video import Episode, Movie, Season, Show
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_exc
 from urllib3.util.retry import Retry
 
 from ..errors import AuthError, PlexConnectionError, PlexError
@@ -39,6 +40,13 @@ class _CappedRetry(Retry):
             return max(0.0, float(retry_after))
         except ValueError:
             return float(super().parse_retry_after(retry_after))
+
+    def increment(self, method: Any = None, url: Any = None, response: Any = None, error: Any = None,
+                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
+        """A certificate that fails verification will fail again: give up at once instead of backing off."""
+        if isinstance(error, urllib3_exc.SSLError):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
@@ -81,8 +89,18 @@ class Section:
         return self.agent.startswith("tv.plex.agents.")
 
 
+class _Session(requests.Session):
+    """A requests Session whose `verify=False` survives REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE (psf/requests#3829)."""
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if self.verify is False:
+            settings["verify"] = False
+        return settings
+
+
 def make_session(*, verify: bool = True, retry: RetryPolicy | None = None, pool_size: int = 16) -> requests.Session:
-    session = requests.Session()
+    session = _Session()
     session.verify = verify
     adapter = (retry or RetryPolicy()).adapter(pool_size)
     session.mount("http://", adapter)
