@@ -42,7 +42,7 @@ class _CappedRetry(Retry):
             return float(super().parse_retry_after(retry_after))
 
     def increment(self, method: Any = None, url: Any = None, response: Any = None, error: Any = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
+                  _pool: Any = None, _stacktrace: Any = None) -> _CappedRetry:
         """A certificate that fails verification will fail again: give up at once instead of backing off."""
         if isinstance(error, urllib3_exc.SSLError):
             raise error
