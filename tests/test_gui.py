@@ -295,7 +295,7 @@ def test_sign_in_preview_cancel_finish_and_remember(display: str, emu: Emulator,
         for name in ("General", "Login", "Source", "Filters", "Options"):  # the result area takes room: still fits
             app.show_tab(name)
             app.login.toggle_advanced(True)
-            d.pump(0.05)
+            d.pump(0.15)  # CTk hides the previous tab 100 ms after a switch
             assert clipped(app) == [], name
 
         # Every engine call ran in a worker thread, never on the Tk thread.
@@ -343,7 +343,7 @@ def test_every_tab_fits_without_clipping(display: str, emu: Emulator, browser: l
         d.pump(until=lambda: "Detected:" in str(app.source.detected.cget("text")), what="the source")
         for name in ("General", "Login", "Source", "Filters", "Options"):
             app.show_tab(name)
-            d.pump(0.05)
+            d.pump(0.15)
             assert clipped(app) == [], name
             d.shot(f"tab_{name.lower()}")
         app.preview()
@@ -361,6 +361,16 @@ def test_every_tab_fits_without_clipping(display: str, emu: Emulator, browser: l
         app.login.cancel.invoke()
         d.pump(until=lambda: d.idle() and not app.login.waiting.winfo_ismapped(), what="the cancelled sign-in")
         assert d.status() == "Sign-in cancelled."
+        # After a run the result area takes room from the tabs: still nothing cut off.
+        app.form.dry_run.set(True)
+        app.update_ratings()
+        d.pump(until=lambda: d.idle() and d.status().startswith("Dry run finished"), what="the dry run")
+        app.login.toggle_advanced(True)
+        for name in ("General", "Login", "Source", "Filters", "Options"):
+            app.show_tab(name)
+            d.pump(0.15)  # CTk hides the previous tab 100 ms after a switch
+            assert clipped(app) == [], name
+        d.shot("after_run")
     finally:
         d.close()
 
@@ -452,7 +462,7 @@ def test_dry_run_writes_nothing_and_connect_by_url(display: str, emu: Emulator) 
         app.set_source(IMDB)
         d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="source")
         before = emu.state()
-        assert str(app.action.update.cget("text")).startswith("Dry Run")
+        assert str(app.action.update.cget("text")) == "Start Dry Run"
         app.update_ratings()  # a dry run needs no review step: it writes nothing
         d.pump(until=lambda: d.idle() and d.status().startswith("Dry run finished"), what="the dry run")
         assert emu.state() == before
@@ -462,3 +472,37 @@ def test_dry_run_writes_nothing_and_connect_by_url(display: str, emu: Emulator) 
         d.shot("11_dry_run")
     finally:
         d.close()
+
+
+def test_closing_during_a_run_cancels_it_cleanly(display: str, emu: Emulator) -> None:
+    d = Driver(1.0, "100")
+    app = d.app
+    app.controller.start(url=emu.url, token=emu.token)
+    d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="connect")
+    app.form.all_libraries.set(True)
+    app.set_source(IMDB)
+    d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="source")
+    app.update_ratings()
+    d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the plan")
+    emu.faults.latency_ms = 300
+    app.update_ratings()
+    d.pump(until=lambda: app.action.progress.get() > 0, what="the first writes")
+    app.close()  # what the window manager's close button does
+    assert str(app.status.cget("text")).startswith("Closing after the writes")
+    gone = False
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not gone:
+        try:
+            app.update()
+            app.winfo_exists()
+        except tk.TclError:  # "application has been destroyed"
+            gone = True
+        time.sleep(0.01)
+    assert gone
+    from ratings_to_plex.journal import JournalDB
+
+    journal = JournalDB()
+    last = journal.runs()[0]
+    journal.close()
+    assert last.status == "cancelled" and last.applied > 0 and last.finished_at  # resumable with --resume
+    d.close()

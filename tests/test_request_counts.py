@@ -163,9 +163,6 @@ def test_a_mid_size_file_looks_up_when_lookups_are_cheaper(big: Emulator, tmp_pa
     assert big.counters.get(LOOKUP) == 50 and big.counters.get(LISTING) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="known gap, reported to the lead: a per-id lookup (/library/all?guid=imdb://…) "
-                   "cannot find a legacy-agent item (guid com.plexapp.agents.imdb://tt…?lang=xx, no Guid children) "
-                   "left in a new-agent section, while a scan matches it")
 def test_per_row_lookups_find_what_a_scan_finds(big: Emulator, tmp_path: Path) -> None:
     legacy = [i for i in big.library.items.values()
               if i.type == "movie" and i.guid.startswith("com.plexapp.agents.imdb://")][:3]
@@ -174,7 +171,7 @@ def test_per_row_lookups_find_what_a_scan_finds(big: Emulator, tmp_path: Path) -
     big.counters.reset()
     index = build_index(client, client.sections(), source.rows, SyncOptions(all_libraries=True))
     assert big.counters.get(LOOKUP) == 3  # the per-row strategy was chosen…
-    assert all(index.find_guid(f"imdb://{i.imdb_id}") for i in legacy)  # …and should find every item
+    assert all(index.find_guid(f"imdb://{i.imdb_id}") for i in legacy)  # …and a scan then found every item
 
 
 # -- episodes ----------------------------------------------------------------------------------------------------------

@@ -214,8 +214,8 @@ def test_parse_date(text: str, expected: date | None) -> None:
 def test_partial_dates_and_years() -> None:
     assert parse_date("2007-08", partial=True) == date(2007, 8, 1)
     assert parse_date("1993", partial=True) == date(1993, 1, 1)
-    assert [parse_year(t) for t in ("1994", " 1994 ", "1994.0", "", "94", "abcd", "2008–2013")] == [
-        1994, 1994, 1994, None, None, None, None]
+    assert [parse_year(t) for t in ("1994", " 1994 ", "1994.0", "", "94", "abcd", "2008–2013", "0000", "1874")] == [
+        1994, 1994, 1994, None, None, None, None, None, 1874]
 
 
 @pytest.mark.parametrize(("text", "expected"), [

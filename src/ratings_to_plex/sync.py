@@ -85,7 +85,14 @@ def build_index(client: PlexClient, sections: list[Section], rows: list[RatingRo
         totals = section_totals(client, sections, kinds) if options.lookup == "auto" else {}
         if options.lookup == "per-row" or len(ids) < scan_cost(totals, options.page_size):
             log(f"Looking up {len(ids)} ids one by one (cheaper than listing the library)")
-            return lookup_guids(client, ids, sections, workers=options.workers)
+            index = lookup_guids(client, ids, sections, workers=options.workers)
+            missing = sum(1 for guid in ids if not index.find_guid(guid))
+            if not missing:
+                return index
+            # A legacy-agent item keeps its IMDb id only in `com.plexapp.agents.imdb://…?lang=…`, which a guid
+            # lookup cannot find: before calling any row "not found", list the library to be sure.
+            log(f"{missing} id(s) not found by lookup; listing the library to be sure")
+            totals = totals or section_totals(client, sections, kinds)
     else:
         totals = section_totals(client, sections, kinds)
     log(f"Reading {sum(totals.values())} items from {', '.join(s.title for s in sections)}")

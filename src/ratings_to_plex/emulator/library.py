@@ -114,11 +114,13 @@ class Library:
         index = self._guid_index
         if index is None:
             with self.lock:
-                index = {}
-                for item in self.items.values():
-                    for g in item.all_guids():
-                        index.setdefault(g, []).append(item.rating_key)
-                self._guid_index = index
+                index = self._guid_index  # another thread may have built it while we waited
+                if index is None:
+                    index = {}
+                    for item in self.items.values():
+                        for g in item.all_guids():
+                            index.setdefault(g, []).append(item.rating_key)
+                    self._guid_index = index
         return index
 
     def find(

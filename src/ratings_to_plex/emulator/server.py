@@ -53,6 +53,7 @@ class EmulatorConfig:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a real PMS; every response carries Content-Length
+    disable_nagle_algorithm = True  # else each response with a body stalls ~40 ms on delayed ACKs
     timeout = 120  # idle keep-alive connections eventually free their thread
     server: _Server
 

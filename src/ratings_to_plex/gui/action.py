@@ -67,12 +67,18 @@ class ActionArea:
 
     def set_update_text(self, writes: int | None, dry_run: bool) -> None:
         if dry_run:
-            text = "Dry Run (writes nothing)"
+            text = "Start Dry Run"
         elif writes:
             text = f"Write {writes} Change{'s' if writes != 1 else ''}"
         else:
             text = UPDATE_TEXT
         self.update.configure(text=text)
+
+    def planned(self, writes: int) -> None:
+        """A new plan: the bar and the result line start over (the report buttons still open the last run's)."""
+        self.progress.set(0)
+        self.result.grid_remove()
+        self.progress_text.configure(text=f"Planned: {writes} change{'s' if writes != 1 else ''} to write.")
 
     def started(self, total: int, dry_run: bool) -> None:
         self.progress.set(0)

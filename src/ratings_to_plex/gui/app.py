@@ -64,6 +64,7 @@ class App(ctk.CTk):
         self.plan_writes: int | None = None
         self.login_url: str | None = None
         self.opener = open_path  # tests replace it
+        self._close_deadline = float("inf")
         self.title(TITLE)
         self._build()
         self._bind_keys()
@@ -230,6 +231,14 @@ class App(ctk.CTk):
         self.status.configure(text=text, text_color=_STATUS_COLOR.get(level, MUTED_COLOR))
 
     def close(self) -> None:
+        """Closing during a run cancels it and waits for the writes in flight (all journaled), without freezing."""
+        if c.RUN in self.controller.busy and time.monotonic() < self._close_deadline:
+            if self._close_deadline == float("inf"):
+                self._close_deadline = time.monotonic() + 30
+                self.controller.cancel()
+                self.set_status("Closing after the writes already sent finish…", "busy")
+            self.after(100, self.close)
+            return
         self.controller.shutdown(save=self.form.remembered().to_config(), timeout=2.0)
         self._poll_job = None
         for job in self.tk.splitlist(self.tk.call("after", "info")):  # CTk's own pending redraws too

@@ -174,6 +174,7 @@ class Controller(AccountJobs):
         if stored:
             self._token = stored
             self.post(SignedIn(""))
+            self.post(Log("Signed in with the token stored last time."))
             self._fetch_servers(stored)
 
     def save_settings(self, updates: dict[str, Any]) -> None:
@@ -196,7 +197,9 @@ class Controller(AccountJobs):
 
     def _load_source(self, path: Path) -> None:
         self.post(Status(f"Reading {path.name}…", "busy"))
-        source = self._read(path)
+        source = self.engine.read_ratings(path)  # always afresh: the user may have exported it again
+        with self._lock:
+            self._source = source
         problems = Counter(p.label for p in source.problems)
         rows = len(source.rows) + len(source.problems)
         self.post(SourceLoaded(path, source.source, source.description, rows, dict(problems), tuple(source.notes)))

@@ -79,6 +79,7 @@ def plan_ready(app: App, e: c.PlanReady) -> None:
     request = app.form.request()
     where = f"{e.server} ({', '.join(e.libraries)})"
     app.preview_panel.show(e.rows, e.writes, where, request.dry_run)
+    app.action.planned(e.writes)
     app.show_tab("Preview", app.right)
     if request.plan_key() == e.key:
         app.plan_key, app.plan_writes = e.key, e.writes
@@ -121,6 +122,8 @@ def run_finished(app: App, e: c.RunFinished) -> None:
         text, level = f"Done: {e.written} change{'s' if e.written != 1 else ''} written (run {e.run_id}; {undo}).", \
             "ok"
     app.action.finished(breakdown, level, e.unmatched_csv, e.run_log, e.written, e.total)
+    if e.status == "dry_run":
+        app.action.progress_text.configure(text=f"Dry run: {counts.get('Updated', 0)} ratings would be written.")
     app.set_status(text, level)
     if e.status != "dry_run":
         app.plan_key = app.plan_writes = None

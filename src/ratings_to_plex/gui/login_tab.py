@@ -57,7 +57,7 @@ class LoginTab:
         self.all_libraries = check(tab, "Search ALL libraries", form.all_libraries)
         form.all_libraries.trace_add("write", lambda *_: self._all_changed())
         self.all_libraries.grid(row=4, column=0, columnspan=2, sticky="w", padx=PAD, pady=(6, 0))
-        label(tab, "No library selection required: every movie and TV library is searched.", muted=True,
+        label(tab, "No library selection required: all are searched.", muted=True,
               size=12, wrap=WRAP).grid(row=5, column=0, columnspan=2, sticky="w", padx=(PAD + 30, PAD))
         self.server_note = label(tab, "", size=12, wrap=WRAP, text_color=ERROR_COLOR)
         self.server_note.grid(row=6, column=0, columnspan=2, sticky="w", padx=PAD)
@@ -71,13 +71,13 @@ class LoginTab:
         self.advanced.grid_columnconfigure(1, weight=1)
         label(self.advanced, "URL").grid(row=0, column=0, sticky="w", pady=3)
         self.url = entry(self.advanced, form.url, placeholder_text="http://192.168.1.10:32400")
-        self.url.grid(row=0, column=1, sticky="ew", padx=(PAD, 0), pady=3)
+        self.url.grid(row=0, column=1, columnspan=2, sticky="ew", padx=(PAD, 0), pady=3)
         label(self.advanced, "Token").grid(row=1, column=0, sticky="w", pady=3)
-        self.token = entry(self.advanced, form.token, show="•")
+        self.token = entry(self.advanced, form.token, show="•", width=120)
         self.token.grid(row=1, column=1, sticky="ew", padx=(PAD, 0), pady=3)
         self.token._entry.bind("<Return>", lambda _e: on_connect())
-        self.connect = button(self.advanced, "Connect", on_connect, width=100)
-        self.connect.grid(row=2, column=1, sticky="e", pady=3)
+        self.connect = button(self.advanced, "Connect", on_connect, width=90)
+        self.connect.grid(row=1, column=2, sticky="e", padx=(PAD, 0), pady=3)
 
     # -- states --------------------------------------------------------------------------------------------
     def toggle_advanced(self, show: bool | None = None) -> None:

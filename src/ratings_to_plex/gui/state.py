@@ -123,9 +123,10 @@ class Remembered:
 
     def to_config(self) -> dict[str, Any]:
         """The updates for `save_config` (top-level server/libraries are the CLI's too)."""
+        shared = {"server": self.server, "libraries": [self.library] if self.library else None}
         return {
-            "server": self.server,
-            "libraries": [self.library] if self.library else None,
+            # Not signed in this time (offline?) must not forget the server chosen last time.
+            **{key: value for key, value in shared.items() if value is not None},
             GUI_KEY: {
                 "all_libraries": self.all_libraries,
                 "types": [label for label, on in self.types.items() if on],

@@ -66,7 +66,8 @@ class SourceTab:
 
     def _show_path(self, path: str) -> None:
         chosen = Path(path) if path else None
-        self.path.configure(text=f"{chosen.name}\nin {chosen.parent}" if chosen else "No file chosen yet.")
+        self.path.configure(text=f"{chosen.name}\nin {_short(str(chosen.parent))}" if chosen else
+                            "No file chosen yet.")
         self.detected.configure(text="Reading…" if path else "", text_color=MUTED_COLOR)
         self.details.configure(text="")
 
@@ -123,3 +124,8 @@ class OptionsTab:
         self.warning.configure(text="Every imported item will also be marked as watched in Plex (it is recorded, "
                                     "so `ratings-to-plex undo` can revert it).")
         self.warning.grid()
+
+
+def _short(folder: str, keep: int = 48) -> str:
+    """A long folder as its start and end (labels wrap only at spaces; a path has none)."""
+    return folder if len(folder) <= keep else f"{folder[:14]}…{folder[-(keep - 15):]}"

@@ -66,6 +66,7 @@ def parse_date(text: str, *, partial: bool = False) -> date | None:
 
 
 def parse_year(text: str) -> int | None:
-    """A release year: four digits (a spreadsheet may have written `1994.0`), else None."""
+    """A release year: four digits (a spreadsheet may have written `1994.0`) from 1800 on, else None."""
     m = _YEAR.fullmatch(text)
-    return int(m[1]) if m else None
+    year = int(m[1]) if m else 0
+    return year if 1800 <= year <= 2200 else None

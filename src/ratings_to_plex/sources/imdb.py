@@ -53,6 +53,7 @@ def read_imdb(table: Table) -> tuple[list[RatingRow], list[Problem], list[str]]:
     id_column, rating_column = table.columns[i_id], table.columns[i_rating]
     id_match = _IMDB_ID.fullmatch
     ratings, raw = _RATINGS.get, table.raw
+    unseen = date.min  # a sentinel: None is a valid cached answer
     dates: dict[str, date | None] = {}
     years: dict[str, int | None] = {}
     types: dict[str, str] = {}
@@ -81,8 +82,8 @@ def read_imdb(table: Table) -> tuple[list[RatingRow], list[Problem], list[str]]:
             types[type_text] = title_type
             if not known:
                 unknown.add(type_text)
-        rated_at = dates.get(date_text, date.min)
-        if rated_at is date.min:
+        rated_at = dates.get(date_text, unseen)
+        if rated_at is unseen:
             rated_at = dates[date_text] = parse_date(date_text)
         year = years.get(year_text, 0)
         if year == 0:
