@@ -19,7 +19,7 @@ from .journal import ChangeRecord, JournalDB, RunInfo, file_hash
 from .plan import Change, Plan
 from .plex.client import PlexClient
 from .plex.items import LibraryItem
-from .report import BREAKDOWN, EXTRA, Tally, breakdown_lines, counts_key, stamp, update_line, watched_line
+from .report import BREAKDOWN, EXTRA, Tally, breakdown_lines, counts_key, stamp
 from .runlog import RunLog
 from .sources.model import ReadResult
 from .sync import RunSummary
@@ -139,18 +139,9 @@ def execute_resume(client: PlexClient, journal: JournalDB, plan: ResumePlan, *, 
         outcomes.append(outcome)
         log.warning(f'Rate failed for "{change.item.display_title}": {GONE}')
 
-    def on_outcome(o: Outcome) -> None:
-        if o.status == FAILED:
-            log.warning(f'Rate failed for "{o.change.item.display_title}": {o.error}')
-            return
-        if o.rated:
-            log.line(update_line(o.change))
-        if o.watched:
-            log.line(watched_line(o.change))
-
     status = "done"
     try:
-        outcomes += apply_plan(client, plan.todo, workers=workers, journal=recorder, on_outcome=on_outcome,
+        outcomes += apply_plan(client, plan.todo, workers=workers, journal=recorder, on_outcome=log.outcome,
                                on_progress=on_progress, cancel=cancel)
         if cancel is not None and cancel.is_set():
             status = "cancelled"

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from .apply import FAILED, Outcome
+from .report import update_line, watched_line
 from .security import RedactingFilter, redact
 
 _FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
@@ -76,6 +78,16 @@ class RunLog:
 
     def warning(self, text: str) -> None:
         self.line(text, logging.WARNING)
+
+    def outcome(self, o: Outcome, verb: str = "Updated") -> None:
+        """The live line for one applied change: the seed's dual-form update line, the watched mark, or why not."""
+        if o.status == FAILED:
+            self.warning(f'Rate failed for "{o.change.item.display_title}": {o.error}')
+            return
+        if o.rated:
+            self.line(update_line(o.change).replace("Updated Plex rating", f"{verb} Plex rating", 1))
+        if o.watched:
+            self.line(watched_line(o.change))
 
     def close(self) -> None:
         for handler in self._handlers:

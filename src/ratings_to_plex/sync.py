@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from .apply import CANCELLED, DEFAULT_WORKERS, FAILED, Outcome, Progress, RunStopped, apply_plan
+from .apply import CANCELLED, DEFAULT_WORKERS, Outcome, Progress, RunStopped, apply_plan
 from .errors import UsageError
 from .journal import JournalDB, file_hash
 from .match import match_rows
@@ -173,17 +173,9 @@ def execute_plan(client: PlexClient, plan: Plan, sections: list[Section], option
         for change in plan.writes:
             log.line(update_line(change, dry_run=True) if change.set_rating else watched_line(change, True))
     else:
-        def on_outcome(o: Outcome) -> None:
-            if o.status == FAILED:
-                log.warning(f'Rate failed for "{o.change.item.display_title}": {o.error}')
-                return
-            if o.rated:
-                log.line(update_line(o.change))
-            if o.watched:
-                log.line(watched_line(o.change))
         try:
             outcomes = apply_plan(client, plan.writes, workers=options.workers, journal=recorder,
-                                  on_outcome=on_outcome, on_progress=on_progress, cancel=cancel)
+                                  on_outcome=log.outcome, on_progress=on_progress, cancel=cancel)
             if cancel is not None and cancel.is_set():
                 status = "cancelled"
         except RunStopped as stop:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from .apply import FAILED, UPDATED, Outcome, Progress, RunStopped, apply_plan
+from .apply import UPDATED, Outcome, Progress, RunStopped, apply_plan
 from .errors import UsageError
 from .journal import ChangeRecord, JournalDB, RunInfo
 from .plan import Change, Plan
@@ -154,20 +154,15 @@ def execute_undo(client: PlexClient, journal: JournalDB, plan: UndoPlan, *, repo
             if change.watched is not None:
                 log.line(watched_line(change, dry_run=True))
     else:
-        def on_outcome(o: Outcome) -> None:
-            if o.status == FAILED:
-                log.warning(f'Rate failed for "{o.change.item.display_title}": {o.error}')
-                return
-            if o.rated:
-                log.line(update_line(o.change).replace("Updated Plex rating", "Restored Plex rating"))
-            if o.watched:
-                log.line(watched_line(o.change))
+        def restored(o: Outcome) -> None:
+            log.outcome(o, verb="Restored")
+
         try:
-            outcomes = apply_plan(client, plan.changes, workers=workers, journal=recorder, on_outcome=on_outcome,
+            outcomes = apply_plan(client, plan.changes, workers=workers, journal=recorder, on_outcome=restored,
                                   on_progress=on_progress, cancel=cancel)
             if not (cancel is not None and cancel.is_set()):
                 outcomes += apply_plan(client, _rewatch(plan, outcomes), workers=workers, journal=recorder,
-                                       on_outcome=on_outcome, on_progress=on_progress, cancel=cancel)
+                                       on_outcome=restored, on_progress=on_progress, cancel=cancel)
             if cancel is not None and cancel.is_set():
                 status = "cancelled"
         except RunStopped as stop:
