@@ -40,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/sync.py
 
 exe: $(STAMP)
-	$(BIN)/python -m pip install --quiet '.[build]'
+	$(BIN)/python -m pip install --quiet -e '.[build]'
 	$(BIN)/python packaging/build_exe.py
 
 clean:

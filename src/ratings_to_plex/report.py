@@ -24,7 +24,7 @@ from .sources.model import EMPTY_RATING, INVALID_RATING, MISSING_IMDB_ID
 BREAKDOWN: Final = ("Skipped unchanged", "Missing IMDb ID", "Invalid rating value", "Not found in Plex",
                     "Type mismatch", "Rate failed errors", "Exported failures")
 EXTRA: Final = ("Updated", "Marked watched", "Ambiguous", "Filtered by type", "Empty rating skipped",
-                "Kept by policy")
+                "Kept by policy", "Not attempted")
 _MATCH_LABEL: Final = {NOT_FOUND: "Not found in Plex", AMBIGUOUS: "Ambiguous", TYPE_MISMATCH: "Type mismatch",
                        FILTERED: "Filtered by type"}
 
@@ -112,14 +112,16 @@ def tally(plan: Plan, outcomes: Iterable[Outcome], dry_run: bool) -> Tally:
             t.export(ch.row.line if ch.row else 0, ch.row.raw if ch.row else {}, skip_line(ch))
         if not ch.writes:
             continue
-        ok = dry_run or (outcome is not None and outcome.status == UPDATED)
-        if ok:
+        line, raw = (ch.row.line, ch.row.raw) if ch.row else (0, {})
+        if dry_run or (outcome is not None and outcome.status == UPDATED):
             c["Updated"] += int(ch.set_rating)
             c["Marked watched"] += int(bool(ch.watched))
-        else:
+        elif outcome is not None and outcome.status == FAILED:
             c["Rate failed errors"] += 1
-            error = outcome.error if outcome and outcome.status == FAILED else "not attempted (run stopped)"
-            t.export(ch.row.line if ch.row else 0, ch.row.raw if ch.row else {}, f"Rate failed: {error}", ch.item)
+            t.export(line, raw, f"Rate failed: {outcome.error}", ch.item)
+        else:  # cancelled or stopped before this write was tried: `--resume` finishes it
+            c["Not attempted"] += 1
+            t.export(line, raw, "Not attempted: the run was cancelled or stopped first", ch.item)
     return t
 
 

@@ -107,9 +107,10 @@ def plan_resume(client: PlexClient, journal: JournalDB, run: RunInfo) -> ResumeP
 def run_counts(run: RunInfo, records: list[ChangeRecord]) -> dict[str, int]:
     """The run's breakdown: the planned counts journaled at its start, with the write counts taken from the journal."""
     counts = {label: int(run.counts.get(counts_key(label), 0)) for label in BREAKDOWN + EXTRA}
-    failed = sum(1 for r in records if r.state != "applied")  # failed, or never attempted
-    counts["Exported failures"] += failed - counts["Rate failed errors"]
-    counts["Rate failed errors"] = failed
+    failed = sum(1 for r in records if r.state == "failed")
+    pending = sum(1 for r in records if r.state not in ("applied", "failed"))  # never attempted, or in flight
+    counts["Exported failures"] += failed + pending - counts["Rate failed errors"] - counts["Not attempted"]
+    counts["Rate failed errors"], counts["Not attempted"] = failed, pending
     counts["Updated"] = sum(1 for r in records if r.state == "applied" and r.set_rating)
     counts["Marked watched"] = sum(1 for r in records if r.state == "applied" and r.watched)
     return counts
