@@ -98,7 +98,7 @@ class Driver:
         self.pump(0.3)
 
     def pump(self, seconds: float = 0.0, until: Callable[[], Any] | None = None, what: str = "") -> None:
-        deadline = time.monotonic() + (seconds if until is None else max(seconds, 20.0))
+        deadline = time.monotonic() + (seconds if until is None else max(seconds, 60.0))
         while time.monotonic() < deadline:
             self.app.update()
             if until is not None and until():
