@@ -153,3 +153,15 @@ def write_unmatched_csv(folder: Path, source: str, stem: str, columns: list[str]
 
 def _safe_stem(stem: str) -> str:
     return re.sub(r"[^\w.-]+", "_", stem)[:80] or "export"
+
+
+def plan_summary(plan: Plan) -> str:
+    """One line saying what a plan would do, shown before asking to write."""
+    counts = tally(plan, [], dry_run=True).counts
+    parts = [f"{counts['Updated']} rating(s) to write"]
+    if counts["Marked watched"]:
+        parts.append(f"{counts['Marked watched']} to mark watched")
+    labels = ("Skipped unchanged", "Kept by policy", "Not found in Plex", "Ambiguous", "Type mismatch",
+              "Filtered by type", "Missing IMDb ID", "Invalid rating value", "Empty rating skipped")
+    parts += [f"{label}: {counts[label]}" for label in labels if counts[label]]
+    return "Plan: " + ", ".join(parts)

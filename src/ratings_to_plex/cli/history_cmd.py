@@ -229,7 +229,7 @@ def run_resume(files: list[Path], *, url: str | None, token: str | None, server:
         if options.dry_run:
             from .sync_cmd import plan_table
 
-            console.print(plan_table(Plan(None, [], plan.todo)))
+            console.print(plan_table(Plan(None, [], plan.todo), client.sections()))
             summaries.append(RunSummary(run.id, True, Plan(_read_source(file), [], plan.todo), [], Tally(),
                                         "dry_run"))
             continue

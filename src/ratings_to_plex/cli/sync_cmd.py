@@ -16,9 +16,9 @@ from ..config import remember
 from ..errors import UsageError
 from ..paths import report_dir as default_report_dir
 from ..plan import Plan, PlanOptions
-from ..plex.client import PlexClient
+from ..plex.client import PlexClient, Section
 from ..plex.session import remembered_libraries
-from ..report import fmt_rating, stars
+from ..report import fmt_rating, plan_summary, stars
 from ..resume import unfinished_note
 from ..sources import read_ratings
 from ..sources.model import TITLE_TYPES as TITLE_TYPES_ALL
@@ -48,15 +48,25 @@ def parse_types(value: str) -> frozenset[str] | None:
     return types
 
 
-def plan_table(plan: Plan) -> Table:
+def plan_table(plan: Plan, sections: list[Section]) -> Table:
+    """Every planned write: what Plex has now, what it will have, and why."""
+    library = {s.key: s.title for s in sections}
     table = Table(title=f"Planned changes ({len(plan.writes)})", show_lines=False)
-    for col in ("Title", "Year", "Current", "New", "Stars", "Reason"):
+    for col in ("Title", "Year", "Library", "Current", "New", "Stars", "Reason"):
         table.add_column(col)
     for c in plan.writes:
-        reason = "rate" if c.set_rating else ""
+        if not c.set_rating:
+            reason = ""
+        elif c.old_rating is None:
+            reason = "unrated in Plex"
+        elif c.new_rating is not None and abs(c.new_rating - c.old_rating) < 0.01:
+            reason = "forced rewrite"
+        else:
+            reason = "rating differs"
         if c.watched:
             reason = f"{reason} + mark watched".strip(" +")
-        table.add_row(c.item.title, str(c.item.year or ""), fmt_rating(c.old_rating),
+        table.add_row(c.item.display_title.rsplit(" (", 1)[0] if c.item.year else c.item.display_title,
+                      str(c.item.year or ""), library.get(c.item.section_id, ""), fmt_rating(c.old_rating),
                       fmt_rating(c.new_rating) if c.set_rating else "—",
                       stars(c.new_rating) if c.set_rating and c.new_rating is not None else "", reason)
     return table
@@ -78,8 +88,9 @@ def run_sync(client: PlexClient, files: list[Path], options: SyncOptions, *, yes
             console.print(resume_note, markup=False)
         plan, sections = prepare_plan(client, source, options, log=lambda m: console.print(m, markup=False))
         if options.dry_run:
-            console.print(plan_table(plan))
+            console.print(plan_table(plan, sections))
         elif plan.writes:
+            console.print(plan_summary(plan) + ". Add --dry-run to review every change.", markup=False)
             confirm_write(f"Write {len(plan.writes)} change(s) to {client.name}?", yes)
         cancel = threading.Event()
         previous = signal.signal(signal.SIGINT, lambda *_, ev=cancel: ev.set()) \
@@ -93,8 +104,13 @@ def run_sync(client: PlexClient, files: list[Path], options: SyncOptions, *, yes
             close()
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
-        console.print(f"Run id: {summary.run_id}" + (" (dry run: nothing was written)" if options.dry_run else ""),
-                      markup=False)
+        if options.dry_run:
+            tail = " (dry run: nothing was written)"
+        elif summary.tally.counts["Updated"] or summary.tally.counts["Marked watched"]:
+            tail = f" (undo it with: ratings-to-plex undo {summary.run_id})"
+        else:
+            tail = ""
+        console.print(f"Run id: {summary.run_id}{tail}", markup=False)
         if summary.status in ("cancelled", "stopped"):
             console.print(f"Run {summary.run_id} did not finish: add --resume to the same command to finish it.",
                           markup=False)
