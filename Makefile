@@ -2,17 +2,27 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HASH := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-run-$(HASH)
+TEST_STAMP := $(VENV)/.installed-test-$(HASH)
 
-.PHONY: demo test lint typecheck fuzz bench gui-deps exe clean
+.PHONY: demo test lint typecheck fuzz bench gui-deps exe clean venv
 
-$(STAMP): pyproject.toml
+venv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed")'
 	@$(PYTHON) -c 'import tkinter' 2>/dev/null || ./scripts/install-system-deps.sh tk
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory venv
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $(STAMP)
+
+$(TEST_STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory venv
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(TEST_STAMP) $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/ratings-to-plex demo
@@ -20,22 +30,22 @@ demo: $(STAMP)
 gui-deps:
 	@./scripts/install-system-deps.sh xvfb
 
-test: $(STAMP) gui-deps
+test: $(TEST_STAMP) gui-deps
 	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 	$(BIN)/python fuzz/fuzz_sources.py --seconds $${FUZZ_SECONDS:-30}
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks fuzz
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-fuzz: $(STAMP)
+fuzz: $(TEST_STAMP)
 	$(BIN)/python fuzz/fuzz_sources.py --seconds $${FUZZ_SECONDS:-30}
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_read.py
 	$(BIN)/python benchmarks/sync.py
 
