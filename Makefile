@@ -33,8 +33,8 @@ gui-deps:
 test: $(TEST_STAMP) gui-deps
 	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 	$(BIN)/python fuzz/fuzz_sources.py --seconds $${FUZZ_SECONDS:-30}
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks fuzz

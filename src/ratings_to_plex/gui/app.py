@@ -1,4 +1,4 @@
-"""The window: two columns (tabs + action area | Activity Log + Preview) and a status bar.
+"""The window: two columns (tabs + action area | Activity Log, Preview, History) and a status bar.
 
 Tk is single-threaded: every engine call runs in the controller's workers, and this class only reads the
 controller's event queue with `after()` and updates widgets. Nothing here blocks on the network or disk.
@@ -24,16 +24,16 @@ from .action import ActionArea
 from .form import Form
 from .handlers import HANDLERS
 from .login_tab import LoginTab
-from .preview import PreviewPanel
+from .right import HISTORY_TAB, LOG_TAB, PREVIEW_TAB, RIGHT_TABS, RightColumn
 from .state import POLICY_LABELS, Remembered, scale_factor
 from .tabs import FiltersTab, GeneralTab, OptionsTab, SourceTab
-from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, LogPanel, keyboard, label, open_path
+from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, keyboard, label, open_path
 
 log = logging.getLogger(__name__)
 
 TITLE: Final = f"Ratings To Plex v{__version__}"
 TAB_NAMES: Final = ("General", "Login", "Source", "Filters", "Options")
-LOG_TAB, PREVIEW_TAB = "Activity Log", "Preview"
+__all__ = ["HISTORY_TAB", "LOG_TAB", "PREVIEW_TAB", "TAB_NAMES", "TITLE", "App"]
 BASE_SIZE: Final = (1000, 640)
 MIN_SIZE: Final = (900, 600)
 LEFT_WIDTH: Final = 412
@@ -63,12 +63,14 @@ class App(ctk.CTk):
         self.plan_key: tuple[Any, ...] | None = None
         self.plan_writes: int | None = None
         self.login_url: str | None = None
+        self.dismissed: set[int] = set()  # unfinished runs whose banner was dismissed (this session)
         self.opener = open_path  # tests replace it
         self._close_deadline = float("inf")
         self.title(TITLE)
         self._build()
         self._bind_keys()
         self.form.on_change(self._form_changed)
+        self.form.server.trace_add("write", lambda *_: self.check_unfinished())
         self.protocol("WM_DELETE_WINDOW", self.close)
         self.size_window()
         self._poll_job: str | None = self.after(POLL_MS, self._poll)
@@ -98,16 +100,13 @@ class App(ctk.CTk):
                                  on_cancel=self.controller.cancel, on_open=lambda p: self.opener(p))
         self.action.frame.grid(row=1, column=0, sticky="ew", pady=(PAD // 2, 0))
 
-        self.right = ctk.CTkTabview(self, width=520)
-        self.right.grid(row=0, column=1, sticky="nsew", padx=(PAD // 2, PAD), pady=(PAD // 2, 0))
-        for name in (LOG_TAB, PREVIEW_TAB):
-            self.right.add(name)
-        log_tab = self.right.tab(LOG_TAB)
-        log_tab.grid_columnconfigure(0, weight=1)
-        log_tab.grid_rowconfigure(0, weight=1)
-        self.log_panel = LogPanel(log_tab)
-        self.log_panel.grid(row=0, column=0, sticky="nsew")
-        self.preview_panel = PreviewPanel(self.right.tab(PREVIEW_TAB))
+        right = RightColumn(self, on_tab=self._right_tab_changed, on_refresh=self.controller.load_history,
+                            on_undo=self.controller.plan_undo, on_confirm_undo=self._confirm_undo,
+                            on_finish=self._finish_run, on_dismiss=self.dismissed.add)
+        right.frame.grid(row=0, column=1, sticky="nsew", padx=(PAD // 2, PAD), pady=(PAD // 2, 0))
+        self.right, self.right_column = right.tabs, right
+        self.log_panel, self.preview_panel, self.history, self.banner = right.log, right.preview, right.history, \
+            right.banner
 
         bar = ctk.CTkFrame(self, corner_radius=0, height=28)
         bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(PAD // 2, 0))
@@ -116,7 +115,7 @@ class App(ctk.CTk):
         self.status.grid(row=0, column=0, sticky="ew", padx=PAD, pady=2)
         bar.bind("<Configure>", self._rewrap_status, add="+")
         self._status_wrap = 0
-        for tabview, names in ((self.tabs, TAB_NAMES), (self.right, (LOG_TAB, PREVIEW_TAB))):
+        for tabview, names in ((self.tabs, TAB_NAMES), (self.right, RIGHT_TABS)):
             # Tab moves through widgets in stacking order: put the tab bar just before the tabs' content.
             tabview._segmented_button.lower(tabview.tab(names[0]))
             # CTk hides the other tabs 100 ms after a switch, by the name switched to then: two quick switches
@@ -152,6 +151,12 @@ class App(ctk.CTk):
 
     def show_tab(self, name: str, view: ctk.CTkTabview | None = None) -> None:
         (view or self.tabs).set(name)
+        if view is self.right:
+            self._right_tab_changed()
+
+    def _right_tab_changed(self) -> None:
+        if self.right.get() == HISTORY_TAB:
+            self.controller.load_history()  # the journal may have runs from the command line too
 
     # -- user actions --------------------------------------------------------------------------------------
     def choose_file(self) -> None:
@@ -198,6 +203,23 @@ class App(ctk.CTk):
             self.show_tab("Filters")
         return True
 
+    def _confirm_undo(self, run_id: int) -> None:
+        if self.controller.run_undo(run_id):
+            self.show_tab(LOG_TAB, self.right)
+        else:
+            self.set_status("Busy: wait for the current step to finish, then undo again.", "error")
+
+    def _finish_run(self, run_id: int) -> None:
+        if not self.controller.resume(run_id):
+            self.set_status("Busy: wait for the current step to finish, then press Finish again.", "error")
+
+    def check_unfinished(self) -> None:
+        """Offer to finish the chosen file's unfinished run on the chosen server (asked of a worker)."""
+        request = self.form.request()
+        if not self.controller.check_unfinished(request.source, request.server) and \
+                c.CHECK in self.controller.busy:
+            self.after(150, self.check_unfinished)  # one is under way: ask again for the latest choice
+
     def _connect(self) -> None:
         self.controller.connect_url(self.form.url.get(), self.form.token.get())
 
@@ -207,12 +229,16 @@ class App(ctk.CTk):
 
     def _on_theme(self, value: str) -> None:
         ctk.set_appearance_mode(value.lower())
-        self.preview_panel.restyle()
+        self.restyle()
 
     def _on_scale(self, value: str) -> None:
         ctk.set_widget_scaling(scale_factor(value))
-        self.preview_panel.restyle()
+        self.restyle()
         self.after(50, self.size_window)
+
+    def restyle(self) -> None:
+        self.preview_panel.restyle()
+        self.history.refit()
 
     def _form_changed(self) -> None:
         if self.plan_key is not None and self.form.request().plan_key() != self.plan_key:
@@ -290,7 +316,7 @@ class App(ctk.CTk):
         for name in tabs:
             self.show_tab(name)
             self.update()
-        for name in (PREVIEW_TAB, LOG_TAB):
+        for name in (PREVIEW_TAB, HISTORY_TAB, LOG_TAB):
             self.show_tab(name, self.right)
             self.update()
         return all(self.tabs.tab(name).winfo_children() for name in tabs) and self.winfo_viewable() == 1

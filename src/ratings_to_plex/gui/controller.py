@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from ..apply import FAILED, UPDATED
 from ..errors import RatingsToPlexError, UsageError
 from ..security import redact
 from .account import AccountJobs
@@ -29,6 +28,7 @@ from .events import (
     SIGNOUT,
     SOURCE,
     STARTUP,
+    UNDO_PLAN,
     Busy,
     Event,
     Failed,
@@ -47,6 +47,7 @@ from .events import (
     SourceLoaded,
     Status,
 )
+from .journal_jobs import WRITE_JOBS, JournalJobs, _UndoEntry, finished_event
 from .rows import plan_rows
 from .state import RunRequest
 
@@ -58,13 +59,13 @@ if TYPE_CHECKING:
     from ..plex.session import ServerInfo
     from ..sources.model import ReadResult
 
-__all__ = [
-    "CONNECT", "LOGIN", "PLAN", "RUN", "SETTINGS", "SIGNOUT", "SOURCE", "STARTUP", "Busy", "Controller", "Event",
-    "Failed", "Log", "LoginPending", "LoginTick", "PlanReady", "RunFinished", "RunProgress", "RunStarted",
+__all__ = [  # the window reads these as controller.X; the journal's events are read from `events`
+    "CONNECT", "LOGIN", "PLAN", "RUN", "SETTINGS", "SIGNOUT", "SOURCE", "STARTUP", "UNDO_PLAN", "Busy", "Controller",
+    "Event", "Failed", "Log", "LoginPending", "LoginTick", "PlanReady", "RunFinished", "RunProgress", "RunStarted",
     "ServerChoice", "ServersLoaded", "SettingsLoaded", "SignedIn", "SignedOut", "SourceLoaded", "Status",
 ]
 log = logging.getLogger(__name__)
-_SYNC_JOBS: Final = (PLAN, RUN, SOURCE)  # one at a time: never read a file or plan while a run is writing
+_SYNC_JOBS: Final = WRITE_JOBS  # one at a time: never read a file or plan while a run is writing
 
 
 @dataclass
@@ -75,8 +76,8 @@ class _PlanEntry:
     client: PlexClient
 
 
-class Controller(AccountJobs):
-    """Owns the engine state of one window (token, servers, source, current plan) and the worker threads."""
+class Controller(AccountJobs, JournalJobs):
+    """Owns the engine state of one window (token, servers, source, plans) and the worker threads."""
 
     def __init__(self, engine: Engine | None = None) -> None:
         self.engine = engine or Engine()
@@ -91,6 +92,9 @@ class Controller(AccountJobs):
         self._source: ReadResult | None = None
         self._plan: _PlanEntry | None = None
         self._plan_generation = 0
+        self._undo: _UndoEntry | None = None
+        self._undo_generation = 0
+        self._run_generation = 0
         self._login_cancel = threading.Event()
         self._run_cancel = threading.Event()
         self._closing = threading.Event()
@@ -160,6 +164,7 @@ class Controller(AccountJobs):
     def start(self, url: str | None = None, token: str | None = None, sample_file: Path | None = None,
               use_stored_token: bool = True) -> None:
         self._spawn(STARTUP, self._startup, url, token, use_stored_token)
+        self.load_history()
         if sample_file is not None:
             self.load_source(sample_file)
 
@@ -243,6 +248,10 @@ class Controller(AccountJobs):
             with self._lock:
                 self._plan_generation += 1
             self.post(Status("Preview cancelled.", "info"))
+        if UNDO_PLAN in busy:
+            with self._lock:
+                self._undo_generation += 1
+            self.post(Status("Undo cancelled: nothing was written.", "info"))
         if LOGIN in busy:
             self._login_cancel.set()
 
@@ -283,7 +292,7 @@ class Controller(AccountJobs):
             if entry is None:
                 return
         options = request.options()
-        self._run_cancel.clear()
+        self._started_writing(keep_plan=True)
         report_dir = self.engine.report_dir()
         total = 0 if options.dry_run else len(entry.plan.writes)
         self.post(RunStarted(total, options.dry_run))
@@ -296,7 +305,5 @@ class Controller(AccountJobs):
         if not options.dry_run:
             with self._lock:
                 self._plan = None  # Plex has changed: the next run plans again
-        states = Counter(o.status for o in summary.outcomes)
-        self.post(RunFinished(summary.run_id, summary.status, dict(summary.tally.counts), states[UPDATED], total,
-                              summary.unmatched_csv, summary.run_log, failed=states[FAILED],
-                              not_attempted=total - states[UPDATED] - states[FAILED]))
+        self.post(finished_event(summary, total))
+        self._after_run(request.source, request.server)

@@ -7,18 +7,22 @@ Tests may also subclass this to slow a call down or make it fail.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..apply import Progress
+    from ..journal import JournalDB, RunInfo
     from ..plan import Plan
     from ..plex.client import PlexClient, Section
     from ..plex.session import PinLogin, ServerInfo
+    from ..resume import ResumePlan
     from ..sources.model import ReadResult
     from ..sync import RunSummary, SyncOptions
+    from ..undo import UndoPlan
 
 
 class Engine:
@@ -135,3 +139,68 @@ class Engine:
 
         return execute_plan(client, plan, sections, options, report_dir=report_dir, echo=echo, cancel=cancel,
                             on_progress=on_progress)
+
+    # -- the journal: history, undo, resume ---------------------------------------------------------------
+    def journal_runs(self) -> list[RunInfo]:
+        self._note("journal_runs")
+        with _journal() as journal:
+            return journal.runs()
+
+    def journal_run(self, run_id: int) -> RunInfo:
+        self._note("journal_run")
+        with _journal() as journal:
+            return journal.run(run_id)
+
+    def find_unfinished(self, path: Path) -> RunInfo | None:
+        self._note("find_unfinished")
+        from ..resume import find_unfinished
+
+        with _journal() as journal:
+            return find_unfinished(journal, path)
+
+    def plan_undo(self, client: PlexClient, run_id: int) -> UndoPlan:
+        self._note("plan_undo")
+        from ..undo import plan_undo
+
+        with _journal() as journal:
+            return plan_undo(client, journal, journal.run(run_id))
+
+    def execute_undo(self, client: PlexClient, plan: UndoPlan, *, report_dir: Path, echo: Callable[[str], None],
+                     cancel: threading.Event, on_progress: Callable[[Progress], None]) -> RunSummary:
+        self._note("execute_undo")
+        from ..apply import DEFAULT_WORKERS
+        from ..undo import execute_undo
+
+        with _journal() as journal:
+            return execute_undo(client, journal, plan, report_dir=report_dir, workers=DEFAULT_WORKERS, echo=echo,
+                                cancel=cancel, on_progress=on_progress)
+
+    def plan_resume(self, client: PlexClient, run_id: int) -> ResumePlan:
+        self._note("plan_resume")
+        from ..resume import plan_resume
+
+        with _journal() as journal:
+            return plan_resume(client, journal, journal.run(run_id))
+
+    def execute_resume(self, client: PlexClient, plan: ResumePlan, *, report_dir: Path,
+                       echo: Callable[[str], None], cancel: threading.Event,
+                       on_progress: Callable[[Progress], None]) -> RunSummary:
+        self._note("execute_resume")
+        from ..apply import DEFAULT_WORKERS
+        from ..resume import execute_resume
+
+        with _journal() as journal:
+            return execute_resume(client, journal, plan, report_dir=report_dir, workers=DEFAULT_WORKERS, echo=echo,
+                                  cancel=cancel, on_progress=on_progress)
+
+
+@contextlib.contextmanager
+def _journal() -> Iterator[JournalDB]:
+    """The run journal, opened for one call and closed after (each worker thread gets its own connection)."""
+    from ..journal import JournalDB
+
+    journal = JournalDB()
+    try:
+        yield journal
+    finally:
+        journal.close()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from .history_rows import HistoryRow
 from .rows import PreviewRow
 
 STARTUP: Final = "startup"
@@ -19,6 +20,9 @@ SOURCE: Final = "source"
 PLAN: Final = "plan"
 RUN: Final = "run"
 SETTINGS: Final = "settings"
+HISTORY: Final = "history"
+UNDO_PLAN: Final = "undo-plan"
+CHECK: Final = "resume-check"
 
 
 # -- events (worker → window) -------------------------------------------------------------------------------
@@ -102,6 +106,7 @@ class PlanReady:
 class RunStarted:
     total: int
     dry_run: bool
+    kind: str = "sync"  # sync | undo | resume
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,35 @@ class RunFinished:
     run_log: Path | None
     failed: int = 0  # writes that failed after retries
     not_attempted: int = 0  # left out by Cancel (or a stop)
+    kind: str = "sync"  # sync | undo (of run `undo_of`) | resume (run `run_id` finished)
+    undo_of: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryLoaded:
+    runs: tuple[HistoryRow, ...]
+
+
+@dataclass(frozen=True)
+class UndoPlanned:
+    run_id: int
+    restores: int  # items to put back
+    already: int  # already as before the run: nothing to do
+    skipped: tuple[str, ...]  # "title: why" for items changed since the run (left alone)
+    server: str
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """The last run of `source` on `server` did not finish (run_id None: nothing to offer)."""
+
+    source: Path | None
+    server: str | None
+    run_id: int | None
+    file: str = ""
+    written: int = 0
+    total: int = 0
+    status: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from .state import POLICY_LABELS, TYPE_TOGGLES, Remembered, RunRequest, types_fo
 
 NO_SERVER: Final = "(sign in first)"
 NO_LIBRARY: Final = "(choose a server first)"
+SEVERAL: Final = "Several libraries…"  # the library menu's last entry: opens the check list
 _POLICY_BY_LABEL: Final = {v: k for k, v in POLICY_LABELS.items()}
 
 
@@ -20,7 +21,8 @@ class Form:
     def __init__(self, master: tk.Misc) -> None:
         self.source_path = tk.StringVar(master, "")
         self.server = tk.StringVar(master, NO_SERVER)
-        self.library = tk.StringVar(master, NO_LIBRARY)
+        self.library = tk.StringVar(master, NO_LIBRARY)  # what the library menu shows: one title, or a summary
+        self._several: tuple[str, tuple[str, ...]] | None = None  # (summary shown, the titles it stands for)
         self.all_libraries = tk.BooleanVar(master, False)
         self.types = {label: tk.BooleanVar(master, True) for label, _ in TYPE_TOGGLES}
         self.policy = tk.StringVar(master, POLICY_LABELS["overwrite"])
@@ -42,14 +44,25 @@ class Form:
         for var in self.plan_vars():
             var.trace_add("write", lambda *_: callback())
 
+    def libraries(self) -> tuple[str, ...]:
+        """The chosen libraries: the one the menu shows, or the several its summary stands for."""
+        shown = self.library.get()
+        if self._several is not None and shown == self._several[0]:
+            return self._several[1]
+        return () if shown in ("", NO_LIBRARY, SEVERAL) else (shown,)
+
+    def set_libraries(self, names: tuple[str, ...] | list[str]) -> None:
+        names = tuple(names)
+        self._several = (several_label(names), names) if len(names) > 1 else None
+        self.library.set(self._several[0] if self._several else (names[0] if names else NO_LIBRARY))
+
     def request(self) -> RunRequest:
         server = self.server.get()
-        library = self.library.get()
         path = self.source_path.get().strip()
         return RunRequest(
             source=Path(path) if path else None,
             server=None if server in ("", NO_SERVER) else server,
-            library=None if library in ("", NO_LIBRARY) else library,
+            libraries=self.libraries(),
             all_libraries=self.all_libraries.get(),
             types=types_for({label: var.get() for label, var in self.types.items()}),
             policy=_POLICY_BY_LABEL.get(self.policy.get(), "overwrite"),
@@ -61,7 +74,7 @@ class Form:
     def remembered(self) -> Remembered:
         request = self.request()
         return Remembered(
-            server=request.server, library=request.library, all_libraries=request.all_libraries,
+            server=request.server, libraries=request.libraries, all_libraries=request.all_libraries,
             types={label: var.get() for label, var in self.types.items()}, policy=request.policy,
             force=request.force, mark_watched=request.mark_watched, theme=self.theme.get(),
             scale=self.scale.get(), last_folder=self.last_folder,
@@ -78,3 +91,9 @@ class Form:
         self.theme.set(r.theme)
         self.scale.set(r.scale)
         self.last_folder = r.last_folder
+
+
+def several_label(names: tuple[str, ...]) -> str:
+    """What the library menu shows for several libraries: both titles when short, else how many."""
+    both = " + ".join(names)
+    return both if len(names) == 2 and len(both) <= 24 else f"{len(names)} libraries"

@@ -1,5 +1,6 @@
 """The Login tab: PIN sign-in in the browser (with a visible waiting state and Cancel), the server and library
-drop-downs, "Search ALL libraries", and an advanced "Connect by URL + token" section. The token is never shown."""
+drop-downs (the library menu's last entry picks several), "Search ALL libraries", and an advanced "Connect by URL +
+token" section. The token is never shown."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import customtkinter as ctk
 
 from .controller import ServerChoice
-from .form import NO_LIBRARY, NO_SERVER, Form
+from .form import NO_LIBRARY, NO_SERVER, SEVERAL, Form
+from .libraries import LibraryPicker
 from .tabs import WRAP
 from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, button, check, enable, entry, label, option_menu
 
@@ -51,9 +53,12 @@ class LoginTab:
                                   width=230, dynamic_resizing=False, state="disabled")
         self.server.grid(row=2, column=1, sticky="w", padx=(0, PAD), pady=(PAD, 4))
         label(tab, "Library").grid(row=3, column=0, sticky="w", padx=PAD, pady=4)
-        self.library = option_menu(tab, form.library, [NO_LIBRARY], width=230, dynamic_resizing=False,
-                                   state="disabled")
+        self.library = option_menu(tab, form.library, [NO_LIBRARY], command=self._library_chosen, width=230,
+                                   dynamic_resizing=False, state="disabled")
         self.library.grid(row=3, column=1, sticky="w", padx=(0, PAD), pady=4)
+        self.picker = LibraryPicker(tab.winfo_toplevel(), on_done=self._several_chosen, on_cancel=self._restore)
+        self._chosen: tuple[str, ...] = ()  # the choice before "Several libraries…" was picked (Cancel restores it)
+        form.library.trace_add("write", lambda *_: self._remember_choice())
         self.all_libraries = check(tab, "Search ALL libraries", form.all_libraries)
         form.all_libraries.trace_add("write", lambda *_: self._all_changed())
         self.all_libraries.grid(row=4, column=0, columnspan=2, sticky="w", padx=PAD, pady=(6, 0))
@@ -119,7 +124,7 @@ class LoginTab:
         self.sign_out.pack_forget()
 
     def set_servers(self, servers: tuple[ServerChoice, ...], select: str | None, remembered: str | None,
-                    remembered_library: str | None) -> None:
+                    remembered_libraries: tuple[str, ...] = ()) -> None:
         """Fill the drop-downs; keep the current choice, else the one just connected, else the remembered one."""
         self.servers = {s.name: s for s in servers}
         names = list(self.servers)
@@ -127,16 +132,17 @@ class LoginTab:
         chosen = next((n for n in (select, current, remembered) if n in self.servers), names[0] if names else None)
         self.server.configure(values=names or [NO_SERVER], state="normal" if names else "disabled")
         self.form.server.set(chosen or NO_SERVER)
-        self._server_changed(remembered_library)
+        self._server_changed(remembered_libraries)
 
-    def _server_changed(self, prefer_library: str | None = None) -> None:
+    def _server_changed(self, prefer: tuple[str, ...] = ()) -> None:
+        self.picker.close()
         choice = self.servers.get(self.form.server.get())
         libraries = list(choice.libraries) if choice else []
-        current = self.form.library.get()
-        pick = next((lib for lib in (current, prefer_library) if lib in libraries), libraries[0] if libraries else None)
-        self.library.configure(values=libraries or [NO_LIBRARY],
+        kept = (tuple(lib for lib in wanted if lib in libraries) for wanted in (self.form.libraries(), prefer))
+        pick = next((k for k in kept if k), tuple(libraries[:1]))
+        self.library.configure(values=libraries + [SEVERAL] if len(libraries) > 1 else libraries or [NO_LIBRARY],
                                state="normal" if libraries and not self.form.all_libraries.get() else "disabled")
-        self.form.library.set(pick or NO_LIBRARY)
+        self.form.set_libraries(pick)
         if choice and choice.error:
             self.server_note.configure(text=choice.error)
             self.server_note.grid()
@@ -147,3 +153,36 @@ class LoginTab:
         choice = self.servers.get(self.form.server.get())
         usable = bool(choice and choice.libraries)
         self.library.configure(state="disabled" if self.form.all_libraries.get() or not usable else "normal")
+        if self.form.all_libraries.get():
+            self.picker.dismiss()
+
+    # -- several libraries ---------------------------------------------------------------------------------
+    def _remember_choice(self) -> None:
+        if self.form.library.get() != SEVERAL:
+            self._chosen = self.form.libraries()
+
+    def _library_chosen(self, value: str) -> None:
+        if value == SEVERAL:
+            self.open_several()
+        else:
+            self.form.set_libraries((value,))
+
+    def open_several(self) -> None:
+        """Show the check list of this server's libraries (the library menu's "Several libraries…")."""
+        choice = self.servers.get(self.form.server.get())
+        if choice is None or len(choice.libraries) < 2:
+            return
+        if self.form.library.get() != SEVERAL:
+            self._chosen = self.form.libraries()
+        self.form.library.set(SEVERAL)
+        self.picker.open(self.library, list(choice.libraries), self._chosen)
+
+    def _several_chosen(self, names: tuple[str, ...]) -> None:
+        choice = self.servers.get(self.form.server.get())
+        order = list(choice.libraries) if choice else list(names)
+        self.form.set_libraries(tuple(sorted(names, key=lambda n: order.index(n) if n in order else len(order))))
+        self.library._canvas.focus_set()
+
+    def _restore(self) -> None:
+        self.form.set_libraries(self._chosen)
+        self.library._canvas.focus_set()

@@ -50,7 +50,7 @@ class RunRequest:
 
     source: Path | None
     server: str | None
-    library: str | None
+    libraries: tuple[str, ...] = ()  # one or several, by title
     all_libraries: bool = False
     types: frozenset[str] | None = None
     policy: str = "overwrite"
@@ -62,7 +62,7 @@ class RunRequest:
         """What is missing before a plan can be made, in words; None when the request is complete."""
         if self.server is None:
             return "Sign in and choose a server on the Login tab first."
-        if not self.all_libraries and not self.library:
+        if not self.all_libraries and not self.libraries:
             return "Choose a library on the Login tab, or tick \u201cSearch ALL libraries\u201d."
         if self.source is None:
             return "Choose an export file on the Source tab first (Ctrl+O)."
@@ -72,7 +72,7 @@ class RunRequest:
 
     def options(self) -> SyncOptions:
         return SyncOptions(
-            libraries=() if self.all_libraries or not self.library else (self.library,),
+            libraries=() if self.all_libraries else self.libraries,
             all_libraries=self.all_libraries,
             types=self.types,
             plan=PlanOptions(force=self.force, policy=self.policy, mark_watched=self.mark_watched),
@@ -81,16 +81,16 @@ class RunRequest:
 
     def plan_key(self) -> tuple[Any, ...]:
         """Everything the plan depends on (a dry run plans the same as a real one)."""
-        return (str(self.source), self.server, None if self.all_libraries else self.library, self.all_libraries,
+        return (str(self.source), self.server, () if self.all_libraries else self.libraries, self.all_libraries,
                 self.types, self.policy, self.force, self.mark_watched)
 
 
 @dataclass
 class Remembered:
-    """The choices restored at start: last server/library (shared with the CLI) and the window's own options."""
+    """The choices restored at start: last server/libraries (shared with the CLI) and the window's own options."""
 
     server: str | None = None
-    library: str | None = None
+    libraries: tuple[str, ...] = ()
     all_libraries: bool = False
     types: dict[str, bool] = field(default_factory=lambda: {label: True for label, _ in TYPE_TOGGLES})
     policy: str = "overwrite"
@@ -108,7 +108,8 @@ class Remembered:
         libraries = config.get("libraries")
         r = cls()
         r.server = _str(config.get("server"))
-        r.library = _str(libraries[0]) if isinstance(libraries, list) and libraries else None
+        if isinstance(libraries, list):
+            r.libraries = tuple(dict.fromkeys(name for name in libraries if isinstance(name, str) and name))
         r.all_libraries = bool(gui.get("all_libraries", False))
         saved_types = gui.get("types")
         if isinstance(saved_types, list):
@@ -123,7 +124,7 @@ class Remembered:
 
     def to_config(self) -> dict[str, Any]:
         """The updates for `save_config` (top-level server/libraries are the CLI's too)."""
-        shared = {"server": self.server, "libraries": [self.library] if self.library else None}
+        shared = {"server": self.server, "libraries": list(self.libraries) or None}
         return {
             # Not signed in this time (offline?) must not forget the server chosen last time.
             **{key: value for key, value in shared.items() if value is not None},
