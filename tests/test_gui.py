@@ -1,6 +1,8 @@
 """The real desktop app under Xvfb, driven against the emulator: PIN sign-in, server/library/file, preview,
-a run cancelled midway, the finished run, and a restart that remembers — asserting Plex's final ratings, the
-widgets, that no engine call ran on the Tk thread, and that no text is clipped at 100 % and 150 % scaling.
+a run cancelled midway, the finished run, and a restart that remembers; the History view's undo (and redo, cancelled
+midway), the banner that offers to finish an unfinished run at the next start, and several libraries searched
+together — asserting Plex's final ratings, the widgets, that no engine call ran on the Tk thread, and that no text is
+clipped at 100 % and 150 % scaling.
 
 Screenshots of every step go to test-artifacts/gui/.
 """
@@ -8,6 +10,7 @@ Screenshots of every step go to test-artifacts/gui/.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import subprocess
@@ -141,6 +144,7 @@ class Driver:
         with contextlib.suppress(tk.TclError):
             self.app.close()
         ctk.set_widget_scaling(1.0)
+        gc.collect()  # the closed window's Tk fonts and variables are freed here, not later in a worker thread
 
 
 @pytest.fixture
@@ -337,6 +341,11 @@ def test_every_tab_fits_without_clipping(display: str, emu: Emulator, browser: l
         app.login.toggle_advanced(True)
         app.login.connect.invoke()
         d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="connect by URL")
+        app.login.open_several()  # the library check list, over the tab
+        d.pump(0.15)
+        assert app.login.picker.is_open and clipped(app) == []
+        d.shot("login_several_libraries")
+        app.login.picker.dismiss()
         app.form.all_libraries.set(True)
         app.form.mark_watched.set(True)
         app.set_source(IMDB)
@@ -506,3 +515,249 @@ def test_closing_during_a_run_cancels_it_cleanly(display: str, emu: Emulator) ->
     journal.close()
     assert last.status == "cancelled" and last.applied > 0 and last.finished_at  # resumable with --resume
     d.close()
+
+
+# -- history, undo, resume, several libraries --------------------------------------------------------------
+def user_state(emu: Emulator) -> dict[int, tuple[float | None, int]]:
+    """Every item's rating and view count (Plex stamps each rating write with its own time: not compared)."""
+    return {key: (s.user_rating, s.view_count) for key, s in emu.state().items()}
+
+
+def connect(d: Driver, emu: Emulator) -> None:
+    d.app.controller.start(url=emu.url, token=emu.token)
+    d.pump(until=lambda: d.app.form.server.get() == "Plex Emulator" and d.idle(), what="connect")
+
+
+def choose_file(d: Driver) -> None:
+    d.app.set_source(IMDB)
+    d.pump(until=lambda: d.idle() and "Detected:" in str(d.app.source.detected.cget("text")), what="the source")
+
+
+def write_all(d: Driver) -> None:
+    """Update twice: plan (review), then write; waits for the run to finish."""
+    d.app.update_ratings()
+    d.pump(until=lambda: d.idle() and d.app.plan_key is not None, what="the plan")
+    d.app.update_ratings()
+    d.pump(until=lambda: d.idle() and d.status().startswith("Done"), what="the run")
+
+
+def history_row(d: Driver, run_id: int) -> Any:
+    return next(r for r in d.app.history.rows if r.run_id == run_id)
+
+
+def no_engine_call_on_tk_thread(d: Driver, *wanted: str) -> None:
+    names = {name for name, _ident, _thread in d.engine.calls}
+    assert set(wanted) <= names, names
+    assert [call for call in d.engine.calls if call[1] == d.app.tk_thread] == []
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+def test_history_undo_restores_everything_and_can_be_redone(display: str, emu: Emulator, scale: float) -> None:
+    from ratings_to_plex.gui.app import HISTORY_TAB
+
+    d = Driver(scale, f"{round(scale * 100)}")
+    app = d.app
+    try:
+        connect(d, emu)
+        app.form.all_libraries.set(True)
+        app.form.mark_watched.set(True)  # the undo must un-watch as well as restore and clear ratings
+        choose_file(d)
+        from ratings_to_plex.plex.client import PlexClient
+
+        first = next(c for c in expected_plan(emu, app.form.request()).writes if c.item.type == "movie")
+        PlexClient.connect(emu.url, emu.token).rate(first.item.rating_key, "movie", 2.0)  # a rating to restore
+        before = user_state(emu)
+        write_all(d)
+        synced = user_state(emu)
+        changed = [k for k in before if before[k] != synced[k]]
+        assert changed and any(before[k][0] is None for k in changed) and any(before[k][0] for k in changed)
+
+        app.show_tab(HISTORY_TAB, app.right)
+        d.pump(until=lambda: app.history.rows and d.idle(), what="the history")
+        sync_run = app.history.rows[0]
+        assert sync_run.values() == (str(sync_run.run_id), sync_run.date, "sample_imdb_ratings.csv",
+                                     "Plex Emulator", str(sync_run.updated), "0", "done", "")
+        assert [row[0] for row in app.history.table()] == [str(sync_run.run_id)]
+        assert sync_run.updated >= len(changed) // 2 and sync_run.undoable
+        app.history.select(sync_run.run_id)
+        assert str(app.history.undo.cget("state")) == "normal"
+        app.history.undo.invoke()
+        d.pump(until=lambda: app.history.confirm.winfo_ismapped() and d.idle(), what="the confirmation")
+        restores = int(str(app.history.restore.cget("text")).split()[1])
+        assert restores >= sync_run.updated  # and the episodes re-marked watched under un-marked shows
+        assert f"Undo run {sync_run.run_id}? {restores} items will be restored on Plex Emulator" in \
+            str(app.history.confirm_text.cget("text"))
+        assert user_state(emu) == synced  # asking writes nothing
+        assert "Server" not in app.history.columns  # one server: named above the table
+        assert "1 run on Plex Emulator" in str(app.history.summary.cget("text"))
+        assert not app.history.xscroll.winfo_ismapped()  # the table fits, giving up what it can spare
+        assert app.history.table()[0][2] == "sample_imdb_ratings.csv" or scale > 1
+        assert clipped(app) == []
+        d.shot("history_confirm")
+
+        app.history.restore.invoke()
+        d.pump(until=lambda: d.idle() and d.status().startswith("Undone"), what="the undo")
+        assert user_state(emu) == before  # every item exactly as before the sync
+        log = app.log_panel.text()
+        assert f'Restored Plex rating for "{first.item.display_title}" to 2 (1.0★)' in log
+        assert 'Cleared Plex rating for "' in log and "as unwatched" in log
+        assert str(app.action.progress_text.cget("text")) == f"{restores} / {restores} restored"
+        app.show_tab(HISTORY_TAB, app.right)
+        d.pump(until=lambda: d.idle() and len(app.history.rows) == 2, what="the refreshed history")
+        undo_run = app.history.rows[0]
+        assert undo_run.file == f"undo of run {sync_run.run_id}" and undo_run.undoable
+        assert history_row(d, sync_run.run_id).undone == f"by run {undo_run.run_id}"
+        assert not history_row(d, sync_run.run_id).undoable
+        app.history.select(sync_run.run_id)
+        assert str(app.history.undo.cget("state")) == "disabled"
+        assert f"already undone by run {undo_run.run_id}" in str(app.history.detail.cget("text"))
+        app.history.select(undo_run.run_id)
+        assert clipped(app) == []
+        d.shot("history")
+
+        # The undo is a run too: undoing it puts the sync's ratings back. Cancelled midway, then finished.
+        app.history.undo.invoke()
+        d.pump(until=lambda: app.history.confirm.winfo_ismapped() and d.idle(), what="the redo confirmation")
+        emu.faults.latency_ms = 400
+        app.history.restore.invoke()
+        d.pump(until=lambda: app.action.progress.get() > 0, what="the first restores")
+        assert str(app.action.cancel.cget("state")) == "normal"
+        app.action.cancel.invoke()
+        d.pump(until=lambda: d.idle() and d.status().startswith("Undo cancelled"), what="the cancelled redo")
+        state = user_state(emu)
+        assert state != synced and state != before
+        assert f"Undo run {undo_run.run_id} again to restore the rest" in d.status()
+        emu.faults.latency_ms = 2
+        d.pump(until=lambda: d.idle() and len(app.history.rows) == 3, what="the history after the cancel")
+        assert app.history.rows[0].status == "cancelled" and history_row(d, undo_run.run_id).undone == ""
+        app.history.select(undo_run.run_id)
+        app.history.undo.invoke()
+        d.pump(until=lambda: app.history.confirm.winfo_ismapped() and d.idle(), what="the second confirmation")
+        assert "already as before" in str(app.history.confirm_note.cget("text"))
+        app.history.restore.invoke()
+        d.pump(until=lambda: d.idle() and d.status().startswith("Undone"), what="the finished redo")
+        assert user_state(emu) == synced
+        no_engine_call_on_tk_thread(d, "journal_runs", "journal_run", "plan_undo", "execute_undo")
+    finally:
+        d.close()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+def test_unfinished_run_is_offered_at_next_start(display: str, emu: Emulator, scale: float) -> None:
+    from ratings_to_plex.gui.app import HISTORY_TAB
+    from ratings_to_plex.journal import JournalDB
+
+    tag = f"{round(scale * 100)}"
+    d = Driver(scale, tag)
+    app = d.app
+    try:
+        connect(d, emu)
+        app.form.all_libraries.set(True)
+        choose_file(d)
+        assert not app.banner.shown  # nothing unfinished yet
+        planned = {c.item.rating_key: c.new_rating for c in expected_plan(emu, app.form.request()).writes}
+        app.update_ratings()
+        d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the plan")
+        emu.faults.latency_ms = 400
+        app.update_ratings()
+        d.pump(until=lambda: app.action.progress.get() > 0, what="the first writes")
+        app.controller.cancel()
+        d.pump(until=lambda: d.idle() and app.banner.shown, what="the banner after the cancel")
+        app.banner.dismiss.invoke()  # dismissed for this session only
+        assert not app.banner.frame.winfo_ismapped()
+        app.check_unfinished()
+        d.pump(0.3)
+        assert not app.banner.shown
+    finally:
+        d.close()
+    journal = JournalDB()
+    run = journal.runs()[0]
+    journal.close()
+    assert run.status == "cancelled" and 0 < run.applied < len(planned)
+
+    emu.faults.latency_ms = 2
+    d = Driver(scale, tag)  # the next start
+    app = d.app
+    try:
+        connect(d, emu)
+        choose_file(d)
+        d.pump(until=lambda: app.banner.shown, what="the banner")
+        text = str(app.banner.text.cget("text"))
+        assert text == f"Run {run.id} for this file did not finish ({run.applied} of {len(planned)} changes written)."
+        assert app.banner.frame.winfo_ismapped()
+        assert clipped(app) == []
+        d.shot("resume_banner")
+        app.banner.finish.invoke()
+        d.pump(until=lambda: d.idle() and d.status().startswith(f"Run {run.id} finished"), what="the resume")
+        state = emu.state()
+        assert {k: state[k].user_rating for k in planned} == planned  # every planned rating is in Plex
+        left = len(planned) - run.applied
+        assert f"the remaining {left} change" in d.status()
+        assert not app.banner.shown and not app.banner.frame.winfo_ismapped()
+        journal = JournalDB()
+        assert journal.run(run.id).status == "done" and journal.run(run.id).applied == len(planned)
+        journal.close()
+        app.show_tab(HISTORY_TAB, app.right)
+        d.pump(until=lambda: d.idle() and app.history.rows and history_row(d, run.id).status == "done",
+               what="the history")
+        no_engine_call_on_tk_thread(d, "find_unfinished", "journal_run", "plan_resume", "execute_resume")
+    finally:
+        d.close()
+
+
+def test_several_libraries_are_searched_and_remembered(display: str, emu: Emulator) -> None:
+    from ratings_to_plex.gui.form import SEVERAL
+    from ratings_to_plex.gui.rows import plan_rows
+    from ratings_to_plex.plex.client import PlexClient
+
+    d = Driver(1.0, "100")
+    app = d.app
+    try:
+        connect(d, emu)
+        assert app.form.request().libraries == ("Movies",)
+        assert SEVERAL in app.login.library.cget("values")
+        app.login.library._dropdown_callback(SEVERAL)  # what picking the menu's last entry does
+        d.pump(0.1)
+        picker = app.login.picker
+        assert picker.is_open and list(picker.boxes) == ["Movies", "TV Shows", "Movies 4K"]
+        assert picker.chosen() == ("Movies",)
+        picker.boxes["Movies 4K"]._canvas.event_generate("<Escape>")  # Esc: nothing changes
+        assert not picker.is_open and app.form.request().libraries == ("Movies",)
+
+        app.login.library._dropdown_callback(SEVERAL)
+        app.show_tab("Source")  # the list goes with its tab
+        d.pump(0.15)
+        assert picker.frame is not None and not picker.frame.winfo_ismapped()
+        app.show_tab("Login")
+        d.pump(0.15)
+        assert picker.frame.winfo_ismapped()
+        picker.boxes["Movies 4K"].toggle()
+        d.pump(0.1)
+        assert clipped(app) == []
+        d.shot("several_libraries")
+        picker.done.invoke()
+        assert app.form.library.get() == "Movies + Movies 4K"
+        request = app.form.request()
+        assert request.libraries == ("Movies", "Movies 4K") and not request.all_libraries
+
+        choose_file(d)
+        app.preview()
+        d.pump(until=lambda: app.plan_key is not None and not app.preview_panel.pending(), what="the preview")
+        sections = {s.title: s.key for s in PlexClient.connect(emu.url, emu.token).sections()}
+        plan = expected_plan(emu, request)
+        chosen = {sections["Movies"], sections["Movies 4K"]}
+        assert {c.item.section_id for c in plan.changes} == chosen  # both libraries, and only those
+        names = {sections["Movies"]: "Movies", sections["Movies 4K"]: "Movies 4K"}
+        assert app.preview_panel.table() == [r.values() for r in plan_rows(plan, names)]
+        assert "Plex Emulator (Movies, Movies 4K)" in str(app.preview_panel.summary.cget("text"))
+        no_engine_call_on_tk_thread(d, "prepare_plan")
+    finally:
+        d.close()
+
+    d = Driver(1.0, "100")  # remembered like the single choice was
+    try:
+        connect(d, emu)
+        assert d.app.form.request().libraries == ("Movies", "Movies 4K")
+        assert d.app.form.library.get() == "Movies + Movies 4K"
+    finally:
+        d.close()

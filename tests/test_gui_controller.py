@@ -12,6 +12,7 @@ import pytest
 
 from ratings_to_plex.errors import PlexConnectionError, SourceError
 from ratings_to_plex.gui import controller as c
+from ratings_to_plex.gui import events as ev
 from ratings_to_plex.gui.engine import Engine
 from ratings_to_plex.gui.rows import NOT_FOUND, SAME, UPDATE, counts, plan_rows
 from ratings_to_plex.gui.state import ALL_TYPES, Remembered, RunRequest, scale_factor, types_for
@@ -46,26 +47,26 @@ def test_types_none_when_every_box_is_ticked() -> None:
 
 
 def test_run_request_problems_and_options(tmp_path: Path) -> None:
-    full = RunRequest(tmp_path / "r.csv", "Home", "Movies", policy="only-empty", force=True, dry_run=True)
+    full = RunRequest(tmp_path / "r.csv", "Home", ("Movies",), policy="only-empty", force=True, dry_run=True)
     assert full.problem() is None
     options = full.options()
     assert options.libraries == ("Movies",) and not options.all_libraries and options.dry_run
     assert options.plan == PlanOptions(force=True, policy="only-empty")
-    assert "Login tab" in (RunRequest(tmp_path, None, None).problem() or "")
-    assert "library" in (RunRequest(tmp_path, "Home", None).problem() or "")
-    assert RunRequest(tmp_path, "Home", None, all_libraries=True).problem() is None
-    assert "Source tab" in (RunRequest(None, "Home", "Movies").problem() or "")
-    assert "Filters tab" in (RunRequest(tmp_path, "Home", "M", types=frozenset()).problem() or "")
-    everything = RunRequest(tmp_path, "Home", "Movies", all_libraries=True).options()
+    assert "Login tab" in (RunRequest(tmp_path, None).problem() or "")
+    assert "library" in (RunRequest(tmp_path, "Home").problem() or "")
+    assert RunRequest(tmp_path, "Home", all_libraries=True).problem() is None
+    assert "Source tab" in (RunRequest(None, "Home", ("Movies",)).problem() or "")
+    assert "Filters tab" in (RunRequest(tmp_path, "Home", ("M",), types=frozenset()).problem() or "")
+    everything = RunRequest(tmp_path, "Home", ("Movies",), all_libraries=True).options()
     assert everything.all_libraries and everything.libraries == ()
     # a dry run plans exactly like a real run
-    assert full.plan_key() == RunRequest(tmp_path / "r.csv", "Home", "Movies", policy="only-empty",
+    assert full.plan_key() == RunRequest(tmp_path / "r.csv", "Home", ("Movies",), policy="only-empty",
                                          force=True).plan_key()
 
 
 def test_remembered_round_trip_and_bad_values() -> None:
-    r = Remembered(server="Home", library="Films", all_libraries=True, policy="newer", force=True, theme="Dark",
-                   scale="150%", last_folder="/x")
+    r = Remembered(server="Home", libraries=("Films", "Films 4K"), all_libraries=True, policy="newer", force=True,
+                   theme="Dark", scale="150%", last_folder="/x")
     r.types["Other"] = False
     config = r.to_config()
     assert "token" not in str(config).lower()
@@ -184,12 +185,12 @@ def test_preview_refuses_incomplete_request_and_jobs_are_exclusive(tmp_path: Pat
 
     ctl = c.Controller(Slow())
     assert ctl.load_source(tmp_path / "a.csv")
-    request = RunRequest(tmp_path / "a.csv", "Home", "Movies")
+    request = RunRequest(tmp_path / "a.csv", "Home", ("Movies",))
     assert not ctl.preview(request)  # a file is still being read
     assert not ctl.load_source(tmp_path / "b.csv")
     gate.set()
     drain_until(ctl, lambda e: isinstance(e, c.SourceLoaded))
-    ctl.preview(RunRequest(tmp_path / "a.csv", None, None))
+    ctl.preview(RunRequest(tmp_path / "a.csv", None))
     failed = next(e for e in drain_until(ctl, lambda e: isinstance(e, c.Failed)) if isinstance(e, c.Failed))
     assert failed.job == c.PLAN and "Sign in" in failed.message
 
@@ -238,3 +239,132 @@ def test_settings_saves_are_merged_and_shutdown_joins() -> None:
         merged.update(update)
     assert merged == {"server": "A", "libraries": ["Movies"], "gui": {"theme": "Light"}}
     assert not ctl.load_source(Path("x.csv"))  # closed: no new work
+
+
+# -- history, undo, resume (no display) -------------------------------------------------------------------
+def run_info(run_id: int, **fields: Any) -> Any:
+    from ratings_to_plex.journal import RunInfo
+
+    values: dict[str, Any] = {"id": run_id, "kind": "sync", "started_at": 1_700_000_000.0, "finished_at": None,
+                              "status": "done", "file": "/x/ratings.csv", "file_hash": "h", "server_name": "Home",
+                              "server_url": "http://10.0.0.2:32400", "machine_id": "home-machine", "undo_of": None,
+                              "undone_by": None, "dry_run": False, "applied": 5, "failed": 1, "pending": 0,
+                              "libraries": ["Movies"]}
+    values.update(fields)
+    return RunInfo(**values)
+
+
+def test_history_rows_say_what_can_be_undone() -> None:
+    from ratings_to_plex.gui.history_rows import history_rows, short_when
+
+    rows = history_rows([run_info(4, kind="undo", undo_of=3, file="/x/ratings.csv", applied=5, failed=0),
+                         run_info(3, undone_by=4), run_info(2, dry_run=True, applied=0, status="dry_run"),
+                         run_info(1, applied=0, status="cancelled", pending=7)])
+    assert [r.run_id for r in rows] == [4, 3, 2, 1]
+    undo, undone, dry, nothing = rows
+    assert undo.file == "undo of run 3" and undo.undoable and undo.values()[2] == "undo of run 3"
+    assert undone.undone == "by run 4" and "already undone by run 4" in (undone.blocker or "")
+    assert dry.status == "dry run" and "dry run" in (dry.blocker or "")
+    assert "wrote nothing" in (nothing.blocker or "") and "7 not attempted" in nothing.detail
+    assert undone.values()[2:6] == ("ratings.csv", "Home", "5", "1")
+    assert "Sync of ratings.csv → Home (Movies)" in undone.detail
+    from datetime import datetime
+
+    assert short_when(datetime(2023, 5, 1, 9, 30).timestamp(), datetime(2024, 1, 1)) == "2023-05-01"
+    assert short_when(datetime(2024, 5, 1, 9, 30).timestamp(), datetime(2024, 6, 1)).endswith("01 09:30")
+
+
+def test_phased_progress_counts_both_phases_on_one_bar() -> None:
+    from ratings_to_plex.apply import Progress
+    from ratings_to_plex.gui.journal_jobs import PhasedProgress
+
+    seen: list[Any] = []
+    bar = PhasedProgress(5, seen.append)
+    for done, total in ((1, 3), (2, 3), (3, 3), (1, 2), (2, 2)):
+        bar(Progress(done, total, 1.0))
+    assert [(e.done, e.total) for e in seen] == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+
+
+class _Client:
+    def __init__(self, name: str, machine: str) -> None:
+        self.name, self.machine_identifier, self.url = name, machine, f"http://{name}:32400"
+
+
+class JournalEngine(ScriptedEngine):
+    """A journal of two runs and a fake undo plan; nothing touches a server."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs = {3: run_info(3), 7: run_info(7, server_name="Basement", machine_id="basement-machine",
+                                                 server_url="http://10.0.0.5:32400"),
+                     9: run_info(9, status="cancelled", applied=2, failed=0, pending=3)}
+        self.planned_with: list[Any] = []
+
+    def journal_run(self, run_id: int) -> Any:
+        self._note("journal_run")
+        return self.runs[run_id]
+
+    def journal_runs(self) -> list[Any]:
+        self._note("journal_runs")
+        return list(self.runs.values())
+
+    def plan_undo(self, client: Any, run_id: int) -> Any:
+        self._note("plan_undo")
+        self.planned_with.append(client)
+        from ratings_to_plex.journal import ChangeRecord
+        from ratings_to_plex.undo import Skipped, UndoPlan
+
+        record = ChangeRecord(run_id, 1, "movie", "Heat (1995)", 1, None, False, 8.0, True, None, "applied")
+        return UndoPlan(self.runs[run_id], changes=[object(), object()],  # type: ignore[list-item]
+                        skipped=[Skipped(record, "its rating is now 6, not the 8 run 3 wrote (changed since)")],
+                        already=1)
+
+    def find_unfinished(self, path: Path) -> Any:
+        self._note("find_unfinished")
+        return self.runs[9]
+
+
+def test_undo_uses_the_connected_server_of_the_run_and_refuses_another() -> None:
+    engine = JournalEngine()
+    ctl = c.Controller(engine)
+    home = _Client("Home", "home-machine")
+    ctl._clients["Home"] = home  # type: ignore[assignment]
+
+    assert ctl.plan_undo(3)
+    events = drain_until(ctl, lambda e: isinstance(e, ev.UndoPlanned | c.Failed))
+    planned = next(e for e in events if isinstance(e, ev.UndoPlanned))
+    assert planned == ev.UndoPlanned(3, 2, 1, ("Heat (1995): its rating is now 6, not the 8 run 3 wrote (changed "
+                                              "since)",), "Home")
+    assert engine.planned_with == [home]
+
+    assert ctl.plan_undo(7)  # made on Basement, which this window is not connected to
+    failed = next(e for e in drain_until(ctl, lambda e: isinstance(e, c.Failed)) if isinstance(e, c.Failed))
+    assert failed.job == c.UNDO_PLAN
+    assert failed.message.startswith("Run 7 was made on another server (Basement at http://10.0.0.5:32400), which "
+                                     "this window is not connected to.")
+    assert engine.planned_with == [home]  # never planned (nor written) against the wrong server
+
+    ctl.load_history()
+    loaded = next(e for e in drain_until(ctl, lambda e: isinstance(e, ev.HistoryLoaded))
+                  if isinstance(e, ev.HistoryLoaded))
+    assert [r.run_id for r in loaded.runs] == [3, 7, 9]
+
+
+def test_unfinished_run_is_offered_only_for_its_own_server(tmp_path: Path) -> None:
+    engine = JournalEngine()
+    ctl = c.Controller(engine)
+    ctl._clients["Home"] = _Client("Home", "home-machine")  # type: ignore[assignment]
+    ctl._clients["Other"] = _Client("Other", "other-machine")  # type: ignore[assignment]
+    export = tmp_path / "ratings.csv"
+
+    ctl.check_unfinished(export, "Home")
+    found = next(e for e in drain_until(ctl, lambda e: isinstance(e, ev.Unfinished)) if isinstance(e, ev.Unfinished))
+    assert found == ev.Unfinished(export, "Home", 9, "ratings.csv", 2, 5, "cancelled")
+    ctl.check_unfinished(export, "Other")
+    other = next(e for e in drain_until(ctl, lambda e: isinstance(e, ev.Unfinished)) if isinstance(e, ev.Unfinished))
+    assert other == ev.Unfinished(export, "Other", None)
+    ctl.check_unfinished(None, "Home")
+    none = next(e for e in drain_until(ctl, lambda e: isinstance(e, ev.Unfinished)) if isinstance(e, ev.Unfinished))
+    assert none.run_id is None
+    main = threading.get_ident()
+    assert all(ident != main for _name, ident, _thread in engine.calls)

@@ -54,7 +54,8 @@ def _self_test(app: object, started: float) -> int:
     assert isinstance(app, App)
     ok = app.self_test(TAB_NAMES)
     # What the worker threads import on first use must be in a frozen build too (no network, no keyring access).
-    for module in ("ratings_to_plex.sources", "ratings_to_plex.sync", "ratings_to_plex.plex.session",
+    for module in ("ratings_to_plex.sources", "ratings_to_plex.sync", "ratings_to_plex.undo", "ratings_to_plex.resume",
+                   "ratings_to_plex.plex.session",
                    "ratings_to_plex.plex.credentials", "ratings_to_plex.config", "keyring.backends.fail",
                    "plexapi.myplex", "plexapi.video"):
         try:

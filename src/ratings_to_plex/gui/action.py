@@ -44,6 +44,7 @@ class ActionArea:
         self.open_logs.pack(side="left", padx=(PAD, 0))
         self.paths: dict[str, Path | None] = {"csv": None, "log": None}
         self._indeterminate = False
+        self.verb = "written"  # what the count counts: "written", or "restored" during an undo
 
     def _open(self, which: str) -> None:
         path = self.paths.get(which)
@@ -80,19 +81,26 @@ class ActionArea:
         self.result.grid_remove()
         self.progress_text.configure(text=f"Planned: {writes} change{'s' if writes != 1 else ''} to write.")
 
-    def started(self, total: int, dry_run: bool) -> None:
+    def note(self, text: str) -> None:
+        """A step that writes nothing (e.g. an undo waiting for confirmation): the bar starts over."""
         self.progress.set(0)
         self.result.grid_remove()
-        self.progress_text.configure(text="Dry run: nothing is written…" if dry_run else f"0 / {total} written")
+        self.progress_text.configure(text=text)
+
+    def started(self, total: int, dry_run: bool, verb: str = "written") -> None:
+        self.verb = verb
+        self.progress.set(0)
+        self.result.grid_remove()
+        self.progress_text.configure(text="Dry run: nothing is written…" if dry_run else f"0 / {total} {verb}")
 
     def progressed(self, done: int, total: int, eta_s: float | None) -> None:
         self.progress.set(done / total if total else 1)
         eta = f" · about {_duration(eta_s)} left" if eta_s else ""
-        self.progress_text.configure(text=f"{done} / {total} written{eta}")
+        self.progress_text.configure(text=f"{done} / {total} {self.verb}{eta}")
 
     def finished(self, text: str, level: str, csv: Path | None, log: Path | None, done: int, total: int) -> None:
         self.progress.set(done / total if total else 1)
-        self.progress_text.configure(text=f"{done} / {total} written" if total else "Nothing to write.")
+        self.progress_text.configure(text=f"{done} / {total} {self.verb}" if total else "Nothing to write.")
         self.result.configure(text=text, text_color={"ok": OK_COLOR, "error": ERROR_COLOR}.get(level, MUTED_COLOR))
         self.result.grid()
         self.paths = {"csv": csv, "log": log.parent if log else None}

@@ -7,6 +7,7 @@ controller's event queue with `after()` and updates widgets. Nothing here blocks
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import threading
 import time
@@ -21,13 +22,14 @@ import customtkinter as ctk
 from .. import __version__
 from . import controller as c
 from .action import ActionArea
+from .events import CHECK
 from .form import Form
-from .handlers import HANDLERS
+from .handlers import dispatch
 from .login_tab import LoginTab
 from .right import HISTORY_TAB, LOG_TAB, PREVIEW_TAB, RIGHT_TABS, RightColumn
 from .state import POLICY_LABELS, Remembered, scale_factor
 from .tabs import FiltersTab, GeneralTab, OptionsTab, SourceTab
-from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, keyboard, label, open_path
+from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, label, open_path, tabview_keys
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +47,6 @@ _STATUS_COLOR: Final = {"ok": OK_COLOR, "error": ERROR_COLOR, "busy": ("gray10",
 def _key(action: Callable[[], Any], _event: Any) -> str:
     action()
     return "break"  # handled: no other binding (e.g. a text box inserting a newline) sees it
-
-
-def _forget_other_tabs(view: ctk.CTkTabview, exclude_name: str | None = None) -> None:
-    for name, frame in view._tab_dict.items():
-        if name != view.get():
-            frame.grid_forget()
 
 
 class App(ctk.CTk):
@@ -116,14 +112,7 @@ class App(ctk.CTk):
         bar.bind("<Configure>", self._rewrap_status, add="+")
         self._status_wrap = 0
         for tabview, names in ((self.tabs, TAB_NAMES), (self.right, RIGHT_TABS)):
-            # Tab moves through widgets in stacking order: put the tab bar just before the tabs' content.
-            tabview._segmented_button.lower(tabview.tab(names[0]))
-            # CTk hides the other tabs 100 ms after a switch, by the name switched to then: two quick switches
-            # (e.g. Ctrl+O then Ctrl+2) would hide the current tab too. Never hide the current one.
-            tabview._grid_forget_all_tabs = functools.partial(_forget_other_tabs, tabview)
-            for name in names:
-                btn = tabview._segmented_button._buttons_dict[name]
-                keyboard(btn, functools.partial(self.show_tab, name, tabview))
+            tabview_keys(tabview, names, self.show_tab)
 
     def size_window(self) -> None:
         """About 1000×640 at 100 %, grown with the widget scaling and to fit the content, never off screen."""
@@ -217,7 +206,7 @@ class App(ctk.CTk):
         """Offer to finish the chosen file's unfinished run on the chosen server (asked of a worker)."""
         request = self.form.request()
         if not self.controller.check_unfinished(request.source, request.server) and \
-                c.CHECK in self.controller.busy:
+                CHECK in self.controller.busy:
             self.after(150, self.check_unfinished)  # one is under way: ask again for the latest choice
 
     def _connect(self) -> None:
@@ -270,6 +259,9 @@ class App(ctk.CTk):
         for job in self.tk.splitlist(self.tk.call("after", "info")):  # CTk's own pending redraws too
             self.tk.call("after", "cancel", job)  # Tcl-level: their commands go with their widgets
         self.destroy()
+        # The widgets' fonts and variables form reference cycles; left to the garbage collector they could be
+        # freed in a worker thread, whose call into Tk (font delete) would block. Free them here, on this thread.
+        gc.collect()
 
     def report_callback_exception(self, exc: type[BaseException], val: BaseException, tb: Any) -> None:
         """A bug in a Tk callback: plain words in the log and status bar, details in the Python log."""
@@ -280,35 +272,8 @@ class App(ctk.CTk):
 
     # -- events from the controller ------------------------------------------------------------------------
     def _poll(self) -> None:
-        started = time.monotonic()
-        logs: list[tuple[str, str]] = []
-        progress: c.RunProgress | None = None
-        more = True
-        while time.monotonic() - started < _POLL_BUDGET_S:
-            events = self.controller.drain(500)
-            if not events:
-                more = False
-                break
-            for event in events:
-                if isinstance(event, c.Log):
-                    logs.append((event.text, event.level))
-                elif isinstance(event, c.RunProgress):
-                    progress = event
-                else:
-                    if logs:
-                        self.log_panel.append(logs)
-                        logs = []
-                    if progress is not None:
-                        self.action.progressed(progress.done, progress.total, progress.eta_s)
-                        progress = None
-                    self.handle(event)
-        self.log_panel.append(logs)
-        if progress is not None:
-            self.action.progressed(progress.done, progress.total, progress.eta_s)
+        more = dispatch(self, _POLL_BUDGET_S)
         self._poll_job = self.after(1 if more else POLL_MS, self._poll)
-
-    def handle(self, event: c.Event) -> None:
-        HANDLERS[type(event)](self, event)
 
     def self_test(self, tabs: tuple[str, ...]) -> bool:
         """Show every tab once and check each has content (the packaged app's smoke test)."""

@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RatingsToPlexError, UsageError
 from ..security import redact
@@ -65,7 +65,6 @@ __all__ = [  # the window reads these as controller.X; the journal's events are 
     "ServerChoice", "ServersLoaded", "SettingsLoaded", "SignedIn", "SignedOut", "SourceLoaded", "Status",
 ]
 log = logging.getLogger(__name__)
-_SYNC_JOBS: Final = WRITE_JOBS  # one at a time: never read a file or plan while a run is writing
 
 
 @dataclass
@@ -198,7 +197,7 @@ class Controller(AccountJobs, JournalJobs):
 
     # -- source, plan, run ----------------------------------------------------------------------------------
     def load_source(self, path: Path) -> bool:
-        return self._spawn(SOURCE, self._load_source, Path(path), exclusive=_SYNC_JOBS)
+        return self._spawn(SOURCE, self._load_source, Path(path), exclusive=WRITE_JOBS)
 
     def _load_source(self, path: Path) -> None:
         self.post(Status(f"Reading {path.name}…", "busy"))
@@ -229,14 +228,14 @@ class Controller(AccountJobs, JournalJobs):
 
     def preview(self, request: RunRequest) -> bool:
         """Make the plan and show it; nothing is written."""
-        return self._spawn(PLAN, self._make_plan, request, False, exclusive=_SYNC_JOBS)
+        return self._spawn(PLAN, self._make_plan, request, False, exclusive=WRITE_JOBS)
 
     def run(self, request: RunRequest) -> bool:
         """Write the reviewed plan. Without one, make it and ask the user to review it first (a dry run writes
         nothing, so it goes straight through)."""
         if self.has_fresh_plan(request) or request.dry_run:
-            return self._spawn(RUN, self._run, request, exclusive=_SYNC_JOBS)
-        return self._spawn(PLAN, self._make_plan, request, True, exclusive=_SYNC_JOBS)
+            return self._spawn(RUN, self._run, request, exclusive=WRITE_JOBS)
+        return self._spawn(PLAN, self._make_plan, request, True, exclusive=WRITE_JOBS)
 
     def cancel(self) -> None:
         """Cancel what is running: a run (writes in flight finish), a preview (its result is dropped), a sign-in."""
@@ -249,9 +248,7 @@ class Controller(AccountJobs, JournalJobs):
                 self._plan_generation += 1
             self.post(Status("Preview cancelled.", "info"))
         if UNDO_PLAN in busy:
-            with self._lock:
-                self._undo_generation += 1
-            self.post(Status("Undo cancelled: nothing was written.", "info"))
+            self._cancel_undo_plan()
         if LOGIN in busy:
             self._login_cancel.set()
 

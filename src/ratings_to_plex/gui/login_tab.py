@@ -140,7 +140,7 @@ class LoginTab:
         libraries = list(choice.libraries) if choice else []
         kept = (tuple(lib for lib in wanted if lib in libraries) for wanted in (self.form.libraries(), prefer))
         pick = next((k for k in kept if k), tuple(libraries[:1]))
-        self.library.configure(values=libraries + [SEVERAL] if len(libraries) > 1 else libraries or [NO_LIBRARY],
+        self.library.configure(values=[*libraries, SEVERAL] if len(libraries) > 1 else libraries or [NO_LIBRARY],
                                state="normal" if libraries and not self.form.all_libraries.get() else "disabled")
         self.form.set_libraries(pick)
         if choice and choice.error:
@@ -165,6 +165,7 @@ class LoginTab:
         if value == SEVERAL:
             self.open_several()
         else:
+            self.picker.close()
             self.form.set_libraries((value,))
 
     def open_several(self) -> None:

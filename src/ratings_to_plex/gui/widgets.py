@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -46,6 +47,23 @@ def keyboard(widget: Any, activate: Callable[[], Any], ring: dict[str, Any] | No
     normal = {key: widget.cget(key) for key in ring}
     canvas.bind("<FocusIn>", lambda _e: widget.configure(**ring), add="+")
     canvas.bind("<FocusOut>", lambda _e: widget.configure(**normal), add="+")
+
+
+def tabview_keys(view: ctk.CTkTabview, names: tuple[str, ...], show: Callable[[str, Any], Any]) -> None:
+    """Keyboard access to a tab view's tab bar, and a fix for CTk hiding the wrong tab."""
+    # Tab moves through widgets in stacking order: put the tab bar just before the tabs' content.
+    view._segmented_button.lower(view.tab(names[0]))
+    # CTk hides the other tabs 100 ms after a switch, by the name switched to then: two quick switches
+    # (e.g. Ctrl+O then Ctrl+2) would hide the current tab too. Never hide the current one.
+    view._grid_forget_all_tabs = functools.partial(_forget_other_tabs, view)
+    for name in names:
+        keyboard(view._segmented_button._buttons_dict[name], functools.partial(show, name, view))
+
+
+def _forget_other_tabs(view: ctk.CTkTabview, exclude_name: str | None = None) -> None:
+    for name, frame in view._tab_dict.items():
+        if name != view.get():
+            frame.grid_forget()
 
 
 def button(master: Any, text: str, command: Callable[[], Any], **kwargs: Any) -> ctk.CTkButton:
