@@ -13,7 +13,7 @@ import customtkinter as ctk
 
 from .events import UndoPlanned
 from .history_rows import COLUMNS, HistoryRow
-from .widgets import ERROR_COLOR, MUTED_COLOR, PAD, button, enable, focus_next, focus_prev, label
+from .widgets import ERROR_COLOR, MUTED_COLOR, PAD, button, enable, focus_next, focus_prev, label, scrolled_tree
 
 _STRETCH: Final[tuple[str, ...]] = ("File", "Server")  # these share what the others leave
 _WARN_BG: Final = ("#fef3c7", "#3f3522")
@@ -45,18 +45,7 @@ class HistoryPanel:
         holder.grid_columnconfigure(0, weight=1)
         holder.grid_rowconfigure(0, weight=1)
         self.holder = holder
-        self.tree = ttk.Treeview(holder, columns=COLUMNS, show="headings", selectmode="browse",
-                                 style="R2P.Treeview")
-        for name in COLUMNS:
-            self.tree.heading(name, text=name, anchor="w")
-            self.tree.column(name, width=60, minwidth=30, stretch=False, anchor="w")
-        self.tree.grid(row=0, column=0, sticky="nsew")
-        scroll = ctk.CTkScrollbar(holder, command=self.tree.yview)
-        scroll.grid(row=0, column=1, sticky="ns")
-        self.xscroll = ctk.CTkScrollbar(holder, command=self.tree.xview, orientation="horizontal")
-        self.xscroll.grid(row=1, column=0, sticky="ew")
-        self.xscroll.grid_remove()
-        self.tree.configure(yscrollcommand=scroll.set, xscrollcommand=self.xscroll.set)
+        self.tree, self.xscroll = scrolled_tree(holder, [(name, name, 60, 30, False) for name in COLUMNS])
         self.tree.bind("<Configure>", lambda e: self._fit(e.width), add="+")
         self.tree.bind("<<TreeviewSelect>>", lambda _e: self._selected(), add="+")
         for sequence, move in (("<Tab>", focus_next), ("<Shift-Tab>", focus_prev), ("<ISO_Left_Tab>", focus_prev)):

@@ -11,7 +11,7 @@ from typing import Any, Final
 import customtkinter as ctk
 
 from .rows import CATEGORIES, PreviewRow, counts
-from .widgets import MUTED_COLOR, PAD, focus_next, focus_prev, label, option_menu
+from .widgets import MUTED_COLOR, PAD, focus_next, focus_prev, label, option_menu, scrolled_tree
 
 COLUMNS: Final = (("title", "Title", 160, True), ("year", "Year", 44, False), ("current", "Current", 68, False),
                   ("new", "New", 68, False), ("reason", "Reason", 120, True))
@@ -48,18 +48,7 @@ class PreviewPanel:
         holder.grid_columnconfigure(0, weight=1)
         holder.grid_rowconfigure(0, weight=1)
         self.holder = holder
-        self.tree = ttk.Treeview(holder, columns=[c[0] for c in COLUMNS], show="headings", selectmode="browse",
-                                 style="R2P.Treeview")
-        for key, heading, width, stretch in COLUMNS:
-            self.tree.heading(key, text=heading, anchor="w")
-            self.tree.column(key, width=width, minwidth=40, stretch=stretch, anchor="w")
-        self.tree.grid(row=0, column=0, sticky="nsew")
-        scroll = ctk.CTkScrollbar(holder, command=self.tree.yview)
-        scroll.grid(row=0, column=1, sticky="ns")
-        self.xscroll = ctk.CTkScrollbar(holder, command=self.tree.xview, orientation="horizontal")
-        self.xscroll.grid(row=1, column=0, sticky="ew")
-        self.xscroll.grid_remove()
-        self.tree.configure(yscrollcommand=scroll.set, xscrollcommand=self.xscroll.set)
+        self.tree, self.xscroll = scrolled_tree(holder, [(k, h, w, 40, stretch) for k, h, w, stretch in COLUMNS])
         self.detail = label(tab, "", size=12, muted=True)
         self.detail.grid(row=3, column=0, sticky="ew", padx=4)
         self.tree.bind("<Configure>", lambda e: self._fit_columns(e.width), add="+")

@@ -7,8 +7,9 @@ import os
 import subprocess
 import sys
 import tkinter as tk
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from tkinter import ttk
 from typing import Any, Final
 
 import customtkinter as ctk
@@ -125,6 +126,26 @@ def focus_prev(event: tk.Event) -> str:
     if prev is not None:
         prev.focus_set()
     return "break"
+
+
+def scrolled_tree(holder: Any, columns: Sequence[tuple[str, str, int, int, bool]]) -> tuple[ttk.Treeview, Any]:
+    """A one-selection table with a vertical scroll bar and a horizontal one that the caller shows when needed.
+
+    `columns` are (key, heading, width, minwidth, stretch); returns the tree and its (hidden) horizontal scroll bar.
+    """
+    tree = ttk.Treeview(holder, columns=[c[0] for c in columns], show="headings", selectmode="browse",
+                        style="R2P.Treeview")
+    for key, heading, width, minwidth, stretch in columns:
+        tree.heading(key, text=heading, anchor="w")
+        tree.column(key, width=width, minwidth=minwidth, stretch=stretch, anchor="w")
+    tree.grid(row=0, column=0, sticky="nsew")
+    scroll = ctk.CTkScrollbar(holder, command=tree.yview)
+    scroll.grid(row=0, column=1, sticky="ns")
+    xscroll = ctk.CTkScrollbar(holder, command=tree.xview, orientation="horizontal")
+    xscroll.grid(row=1, column=0, sticky="ew")
+    xscroll.grid_remove()
+    tree.configure(yscrollcommand=scroll.set, xscrollcommand=xscroll.set)
+    return tree, xscroll
 
 
 class LogPanel(ctk.CTkTextbox):
