@@ -7,6 +7,7 @@ small. Runs in worker threads only.
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
     from ..plex.session import ServerInfo
 
 
-class AccountJobs:
+class AccountJobs(ABC):
+    """A mixin of `Controller`: the abstract methods below are the controller's, used here."""
+
     engine: Engine
     _lock: threading.Lock
     _token: str | None
@@ -44,9 +47,11 @@ class AccountJobs:
     _login_cancel: threading.Event
     _plan: Any
 
+    @abstractmethod
     def post(self, event: Event) -> None:
         raise NotImplementedError
 
+    @abstractmethod
     def _spawn(self, job: str, target: Callable[..., Any], *args: Any, exclusive: tuple[str, ...] = ()) -> bool:
         raise NotImplementedError
 

@@ -8,6 +8,7 @@ closing the window behave exactly as for a sync.
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,7 +80,9 @@ class PhasedProgress:
         self.post(RunProgress(min(self.total, self.base + p.done), self.total, p.eta_s))
 
 
-class JournalJobs:
+class JournalJobs(ABC):
+    """A mixin of `Controller`: the abstract methods below are the controller's, used here."""
+
     engine: Engine
     _lock: threading.Lock
     _servers: dict[str, ServerInfo]
@@ -90,16 +93,20 @@ class JournalJobs:
     _undo_generation: int
     _run_generation: int
 
+    @abstractmethod
     def post(self, event: Event) -> None:
         raise NotImplementedError
 
+    @abstractmethod
     def _spawn(self, job: str, target: Callable[..., Any], *args: Any, exclusive: tuple[str, ...] = ()) -> bool:
         raise NotImplementedError
 
+    @abstractmethod
     def _client_for(self, server: str) -> PlexClient:
         raise NotImplementedError
 
     @property
+    @abstractmethod
     def busy(self) -> frozenset[str]:
         raise NotImplementedError
 
