@@ -137,8 +137,8 @@ def _sync_result(e: c.RunFinished) -> tuple[str, str, str]:
         return (f"Cancelled: {e.written} of {e.total} {what}, the rest not attempted (run {e.run_id}; finish it "
                 f"from the banner, or {undo})."), "error", breakdown
     if e.status == "stopped":
-        return f"Stopped after {e.written} of {e.total} changes: Plex refused the token. Sign in again.", \
-            "error", breakdown
+        return (f"Stopped after {e.written} of {e.total} changes: Plex refused the token or could not be reached "
+                "(see the Activity Log). Finish the run from the banner once that is fixed."), "error", breakdown
     if e.failed:
         return f"Finished with {e.failed} failed write{'s' if e.failed != 1 else ''} (run {e.run_id}): see the " \
                "Activity Log and the unmatched CSV.", "error", breakdown
@@ -162,8 +162,8 @@ def _undo_result(e: c.RunFinished) -> tuple[str, str, str]:
         return (f"Undo cancelled: {e.written} of {e.total} items restored (run {e.run_id}). Undo run {e.undo_of} "
                 "again to restore the rest."), "error", breakdown
     if e.status == "stopped":
-        return f"Undo stopped after {e.written} of {e.total} items: Plex refused the token. Sign in again.", \
-            "error", breakdown
+        return (f"Undo stopped after {e.written} of {e.total} items: Plex refused the token or could not be "
+                f"reached (see the Activity Log). Undo run {e.undo_of} again once that is fixed."), "error", breakdown
     if e.failed:
         return f"Undo of run {e.undo_of} finished with {e.failed} failed write{'s' if e.failed != 1 else ''}: " \
                "see the Activity Log.", "error", breakdown
