@@ -23,6 +23,7 @@ from .errors import JournalError, RatingsToPlexError
 from .paths import data_dir
 from .plan import Change
 from .plex.client import PlexClient
+from .runlock import RunLock, held_elsewhere
 from .security import redact
 
 UNFINISHED: Final = ("running", "cancelled", "stopped")  # a run in one of these states can be resumed
@@ -215,7 +216,9 @@ class JournalDB:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
-        return RunRecorder(self, run_id, client)
+        recorder = RunRecorder(self, run_id, client)
+        recorder.lock.acquire()  # a new run id: nobody else can hold it
+        return recorder
 
     def recorder(self, run_id: int, client: PlexClient | None = None) -> RunRecorder:
         """The recorder of an existing run (to resume it)."""
@@ -261,6 +264,10 @@ class JournalDB:
             return None if run.finished else run
         return None
 
+    def running_elsewhere(self, run_id: int) -> bool:
+        """Whether another live process is still writing this run (its run lock is held)."""
+        return held_elsewhere(self.path.parent, run_id)
+
     def mark_undone(self, run_id: int, undo_run_id: int) -> None:
         self.execute("UPDATE runs SET undone_by = ? WHERE id = ?", (undo_run_id, run_id))
 
@@ -276,6 +283,7 @@ class RunRecorder:
         self.journal = journal
         self.run_id = run_id
         self.client = client
+        self.lock = RunLock(journal.path.parent, run_id)
 
     def before(self, change: Change) -> None:
         if self.client is not None and change.watched and change.item.type in ("show", "season"):
@@ -302,8 +310,14 @@ class RunRecorder:
 
     def reopen(self) -> None:
         """Mark a resumed run as running again, so a second interruption leaves it resumable."""
+        if not self.lock.acquire():
+            raise JournalError(f"Run {self.run_id} is still running in another process: let it finish (or stop "
+                               "it) before resuming it.")
         self.journal.execute("UPDATE runs SET status='running', finished_at=NULL WHERE id=?", (self.run_id,))
 
     def finish(self, status: str, counts: dict[str, int]) -> None:
-        self.journal.execute("UPDATE runs SET status=?, finished_at=?, counts=? WHERE id=?",
-                             (status, time.time(), json.dumps(counts, sort_keys=True), self.run_id))
+        try:
+            self.journal.execute("UPDATE runs SET status=?, finished_at=?, counts=? WHERE id=?",
+                                 (status, time.time(), json.dumps(counts, sort_keys=True), self.run_id))
+        finally:
+            self.lock.release()

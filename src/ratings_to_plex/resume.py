@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from .apply import FAILED, UPDATED, Outcome, Progress, RunStopped, apply_plan
-from .errors import AuthError, PlexConnectionError, PlexError, RatingsToPlexError, UsageError
+from .errors import AuthError, JournalError, PlexConnectionError, PlexError, RatingsToPlexError, UsageError
 from .journal import ChangeRecord, JournalDB, RunInfo, file_hash
 from .plan import Change, Plan
 from .plex.client import PlexClient
@@ -83,6 +83,9 @@ class ResumePlan:
 
 def plan_resume(client: PlexClient, journal: JournalDB, run: RunInfo) -> ResumePlan:
     """Compare every change not journaled `applied` with the item's current state."""
+    if journal.running_elsewhere(run.id):
+        raise JournalError(f"Run {run.id} is still running in another process: let it finish (or stop it) "
+                           "before resuming it.")
     check_server(client, run)
     records = journal.changes(run.id, ("planned", "writing", "failed"))
     items = current_items(client, (r.rating_key for r in records))
@@ -162,7 +165,12 @@ def execute_resume(client: PlexClient, journal: JournalDB, plan: ResumePlan, *, 
 def unfinished_note(file: Path) -> str | None:
     """What `sync` says at its start when this file's last run did not finish (never fatal: it is only advice)."""
     try:
-        run = find_unfinished(JournalDB(), file)
+        journal = JournalDB()
+        run = find_unfinished(journal, file)
     except (OSError, RatingsToPlexError):
         return None
-    return f"Run {run.id} for this file did not finish: add --resume to finish it." if run else None
+    if run is None:
+        return None
+    if journal.running_elsewhere(run.id):
+        return f"Run {run.id} for this file is still running in another process."
+    return f"Run {run.id} for this file did not finish: add --resume to finish it."
