@@ -7,18 +7,14 @@ small. Runs in worker threads only.
 from __future__ import annotations
 
 import threading
-from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import RatingsToPlexError, UsageError
-from .engine import Engine
 from .events import (
     CONNECT,
     LOGIN,
     RUN,
     SIGNOUT,
-    Event,
     Failed,
     Log,
     LoginPending,
@@ -29,31 +25,18 @@ from .events import (
     SignedOut,
     Status,
 )
+from .host import ControllerHost
 
 if TYPE_CHECKING:
     from ..plex.client import PlexClient
-    from ..plex.session import ServerInfo
 
 
-class AccountJobs(ABC):
-    """A mixin of `Controller`: the abstract methods below are the controller's, used here."""
+class AccountJobs(ControllerHost):
+    """A mixin of `Controller` (see `ControllerHost` for what it uses of it)."""
 
-    engine: Engine
-    _lock: threading.Lock
     _token: str | None
-    _servers: dict[str, ServerInfo]
-    _clients: dict[str, PlexClient]
     _choices: dict[str, ServerChoice]
     _login_cancel: threading.Event
-    _plan: Any
-
-    @abstractmethod
-    def post(self, event: Event) -> None:
-        raise NotImplementedError
-
-    @abstractmethod
-    def _spawn(self, job: str, target: Callable[..., Any], *args: Any, exclusive: tuple[str, ...] = ()) -> bool:
-        raise NotImplementedError
 
     # -- sign-in and servers --------------------------------------------------------------------------------
     def sign_in(self) -> bool:

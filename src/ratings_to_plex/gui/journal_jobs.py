@@ -8,16 +8,15 @@ closing the window behave exactly as for a sync.
 from __future__ import annotations
 
 import threading
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from ..apply import FAILED, UPDATED
 from ..errors import RatingsToPlexError, UsageError
-from .engine import Engine
 from .events import (
     CHECK,
     HISTORY,
@@ -36,12 +35,12 @@ from .events import (
     Unfinished,
 )
 from .history_rows import history_rows, undo_blocker
+from .host import ControllerHost
 
 if TYPE_CHECKING:
     from ..apply import Progress
     from ..journal import RunInfo
     from ..plex.client import PlexClient
-    from ..plex.session import ServerInfo
     from ..sync import RunSummary
     from ..undo import UndoPlan
 
@@ -80,26 +79,13 @@ class PhasedProgress:
         self.post(RunProgress(min(self.total, self.base + p.done), self.total, p.eta_s))
 
 
-class JournalJobs(ABC):
-    """A mixin of `Controller`: the abstract methods below are the controller's, used here."""
+class JournalJobs(ControllerHost):
+    """A mixin of `Controller` (see `ControllerHost`; it also uses the account mixin's `_client_for`)."""
 
-    engine: Engine
-    _lock: threading.Lock
-    _servers: dict[str, ServerInfo]
-    _clients: dict[str, PlexClient]
     _run_cancel: threading.Event
-    _plan: Any
     _undo: _UndoEntry | None
     _undo_generation: int
     _run_generation: int
-
-    @abstractmethod
-    def post(self, event: Event) -> None:
-        raise NotImplementedError
-
-    @abstractmethod
-    def _spawn(self, job: str, target: Callable[..., Any], *args: Any, exclusive: tuple[str, ...] = ()) -> bool:
-        raise NotImplementedError
 
     @abstractmethod
     def _client_for(self, server: str) -> PlexClient:
