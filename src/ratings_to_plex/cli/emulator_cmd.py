@@ -24,6 +24,9 @@ def emulator(
     """Run a local Plex emulator; prints `URL:` and `TOKEN:` lines, then serves until Ctrl-C.
 
     Example: ratings-to-plex emulator --demo --port 32400
+
+    Then connect with PLEX_URL=<URL> PLEX_TOKEN=<TOKEN>, or sign in by PIN with RATINGS_TO_PLEX_PLEXTV_URL=<URL>
+    ratings-to-plex login --no-browser and approve it with: curl -X POST <URL>/emulator/pins/approve-all
     """
     from ..emulator import EmulatorConfig, run_emulator
 

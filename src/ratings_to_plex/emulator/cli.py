@@ -48,12 +48,31 @@ def run_emulator(config: EmulatorConfig) -> int:
         with Emulator(config) as emu:
             sys.stdout.write(f"URL: {emu.url}\nTOKEN: {emu.token}\n")
             sys.stdout.flush()
+            sys.stderr.write(next_steps(emu.url))
+            sys.stderr.flush()
             while not stop.wait(0.5):
                 pass  # the server runs in its own thread; this one only waits for a signal
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def next_steps(url: str) -> str:
+    """What a newcomer can do with a running emulator: connecting by token, and signing in by PIN against it.
+
+    Printed on stderr, after the two lines scripts read on stdout, so `URL:`/`TOKEN:` stay the first output.
+    """
+    return (
+        "\nThe emulator is a local Plex server (libraries 'Movies' and 'TV Shows') and a local plex.tv.\n"
+        "Connect with the URL and TOKEN above (the variables keep the token out of the process list):\n"
+        f"  PLEX_URL={url} PLEX_TOKEN=<TOKEN above> ratings-to-plex sync FILE --library Movies --dry-run\n"
+        "Or sign in by PIN, as with a real Plex account:\n"
+        f"  RATINGS_TO_PLEX_PLEXTV_URL={url} ratings-to-plex login --no-browser\n"
+        f"  then approve the PIN in another terminal:  curl -X POST {url}/emulator/pins/approve-all\n"
+        f"  and keep RATINGS_TO_PLEX_PLEXTV_URL={url} set for servers, sync, gui and web.\n"
+        "Stop it with Ctrl-C.\n"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
