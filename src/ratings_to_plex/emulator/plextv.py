@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from .context import Context, Pin, Request, Response
 from .pms import not_found
 from .render import XML_HEAD, element
+from .users import OWNER_ID, OWNER_NAME, Person, Role, caller, owner
 
 
 def _xml(body: str, status: int = 200) -> Response:
@@ -23,17 +24,22 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def user(ctx: Context, req: Request) -> Response:
+def account_xml(ctx: Context, person: Person, *, extra: list[tuple[str, object]] | None = None) -> str:
+    """The `<user>` element of plex.tv's account call for `person` (`authToken` = their account token)."""
+    household = ctx.users.people
+    home_size = 1 + sum(1 for p in household if p.role is Role.MANAGED) if person.home else 1
     pairs: list[tuple[str, object]] = [
-        ("id", 1001), ("uuid", "f3a9c2e1d4b5a6c7"), ("username", "demo"), ("title", "demo"),
-        ("email", "demo@example.com"), ("friendlyName", "Demo"), ("locale", ""), ("confirmed", 1),
-        ("joinedAt", 1_600_000_000), ("emailOnlyAuth", 0), ("hasPassword", 1), ("protected", 0), ("thumb", ""),
-        ("authToken", ctx.token or ""), ("mailingListStatus", "active"), ("mailingListActive", 1),
-        ("scrobbleTypes", ""), ("country", "US"), ("subscriptionDescription", ""), ("restricted", 0),
-        ("anonymous", ""), ("home", 0), ("guest", 0), ("homeSize", 1), ("homeAdmin", 1), ("maxHomeSize", 15),
-        ("rememberExpiresAt", 1_900_000_000), ("adsConsent", ""), ("adsConsentSetAt", ""),
+        ("id", person.id), ("uuid", person.uuid), ("username", person.username), ("title", person.title),
+        ("email", person.email), ("friendlyName", person.title.capitalize()), ("locale", ""), ("confirmed", 1),
+        ("joinedAt", 1_600_000_000), ("emailOnlyAuth", 0), ("hasPassword", int(person.role is not Role.MANAGED)),
+        ("protected", int(person.protected)), ("thumb", ""),
+        ("authToken", person.account_token), ("mailingListStatus", "active"), ("mailingListActive", 1),
+        ("scrobbleTypes", ""), ("country", "US"), ("subscriptionDescription", ""),
+        ("restricted", int(person.role is Role.MANAGED)), ("anonymous", ""), ("home", int(home_size > 1)),
+        ("guest", 0), ("homeSize", home_size), ("homeAdmin", int(person.role is not Role.MANAGED)),
+        ("maxHomeSize", 15), ("rememberExpiresAt", 1_900_000_000), ("adsConsent", ""), ("adsConsentSetAt", ""),
         ("adsConsentReminderAt", ""), ("experimentalFeatures", 0), ("twoFactorEnabled", 0),
-        ("backupCodesCreated", 0),
+        ("backupCodesCreated", 0), *(extra or []),
     ]
     children = (
         '<subscription active="0" subscribedAt="" status="Inactive" paymentService="" plan=""><features/>'
@@ -41,10 +47,20 @@ def user(ctx: Context, req: Request) -> Response:
         ' autoSelectSubtitle="0" defaultSubtitleAccessibility="0" defaultSubtitleForces="0"/>'
         "<entitlements/><roles/><services/>"
     )
-    return _xml(element("user", pairs, children), 201 if req.method == "POST" else 200)
+    return element("user", pairs, children)
 
 
-def _resource(ctx: Context, name: str, *, owned: bool, provides: str, client_id: str, local: bool) -> str:
+def user(ctx: Context, req: Request) -> Response:
+    """The account of whoever's plex.tv token the request carries (the owner, a switched-to user, a friend)."""
+    person = caller(ctx, req) or (owner(ctx) if req.path.endswith("/signin") else None)
+    if person is None:
+        return not_found("user")
+    return _xml(account_xml(ctx, person), 201 if req.method == "POST" else 200)
+
+
+def _resource(ctx: Context, name: str, *, owned: bool, provides: str, client_id: str, local: bool,
+              access_token: str | None = None, home: bool = False, owner: tuple[object, str] = (2002, "friend"),
+              ) -> str:
     port = ctx.port
     conn = element("connection", [("protocol", "http"), ("address", "127.0.0.1"), ("port", port),
                                   ("uri", ctx.base_url), ("local", int(local)), ("relay", 0), ("IPv6", 0)])
@@ -52,16 +68,24 @@ def _resource(ctx: Context, name: str, *, owned: bool, provides: str, client_id:
         ("name", name), ("product", "Plex Media Server" if "server" in provides else "Plex for Linux"),
         ("productVersion", "1.41.3.9314"), ("platform", "Linux"), ("platformVersion", "6.8"), ("device", "PC"),
         ("clientIdentifier", client_id), ("createdAt", "2024-01-01T00:00:00Z"),
-        ("lastSeenAt", _iso(time.time())), ("provides", provides), ("ownerId", "" if owned else 2002),
-        ("sourceTitle", "" if owned else "friend"), ("publicAddress", "127.0.0.1"),
-        ("accessToken", ctx.token or ""), ("owned", int(owned)), ("home", 0), ("synced", 0), ("relay", 0),
+        ("lastSeenAt", _iso(time.time())), ("provides", provides), ("ownerId", "" if owned else owner[0]),
+        ("sourceTitle", "" if owned else owner[1]), ("publicAddress", "127.0.0.1"),
+        ("accessToken", ctx.token or "" if access_token is None else access_token), ("owned", int(owned)),
+        ("home", int(home)), ("synced", 0), ("relay", 0),
         ("presence", 1), ("httpsRequired", 0), ("publicAddressMatches", 1), ("dnsRebindingProtection", 0),
         ("natLoopbackSupported", 0),
     ], f"<connections>{conn}</connections>")
 
 
 def resources(ctx: Context, req: Request) -> Response:
-    """The owned server (a local http connection to ourselves), plus optional shared servers and a player."""
+    """The owner sees their server (a local http connection to ourselves), plus optional shared servers and a
+    player; anybody else sees the owner's server as shared with them, with their own accessToken."""
+    person = caller(ctx, req)
+    if person is not None and person.role is not Role.OWNER:
+        part = _resource(ctx, ctx.server_name, owned=False, provides="server", client_id=ctx.machine_id,
+                         local=False, access_token=person.server_token, home=person.home,
+                         owner=(OWNER_ID, OWNER_NAME))
+        return _xml(f'<resources size="1">{part}</resources>')
     parts = [_resource(ctx, ctx.server_name, owned=True, provides="server", client_id=ctx.machine_id, local=True)]
     for n in range(ctx.extra_resources):
         parts.append(_resource(ctx, f"Friend's Server {n + 1}", owned=False, provides="server",
@@ -110,6 +134,13 @@ def approve_all(ctx: Context, req: Request) -> Response:
 
 def state(ctx: Context, req: Request) -> Response:
     """Every item's user state as JSON, for checks against a subprocess emulator."""
+    who = req.query.get("user")
+    if who:
+        person = ctx.users.by_ref(who)
+        if person is None:
+            return not_found("user")
+        mine = ctx.users.state_of(person, ctx.library)
+        return _json({str(k): {"user_rating": r, "view_count": v} for k, (r, v) in mine.items()})
     snap = ctx.library.state()
     return _json({str(k): {"user_rating": s.user_rating, "view_count": s.view_count,
                            "last_rated_at": s.last_rated_at} for k, s in snap.items()})
