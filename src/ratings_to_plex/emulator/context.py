@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from .counters import Counters
 from .faults import FaultConfig
 from .library import Library
+from .users import Household
 
 XML_TYPE = "text/xml;charset=utf-8"
 
@@ -91,14 +92,18 @@ class Context:
         self.pins: dict[int, Pin] = {}
         self._pin_lock = threading.Lock()
         self._next_pin = 100_000 + seed % 1000
+        self.users = Household()  # the other people in the owner's household (emulator/users.py)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def token_ok(self, presented: str | None) -> bool:
-        """Constant-time comparison against the one valid token (none is valid after `revoke_token`)."""
-        return bool(presented) and self.token is not None and secrets.compare_digest(presented or "", self.token)
+    def token_ok(self, presented: str | None, *, plextv: bool = False) -> bool:
+        """Constant-time comparison against the owner's token (none is valid after `revoke_token`), else one of
+        the other users' tokens for that side (plex.tv or the server)."""
+        if bool(presented) and self.token is not None and secrets.compare_digest(presented or "", self.token):
+            return True
+        return self.users.accepts(presented, plextv=plextv)
 
     def create_pin(self, client_id: str) -> Pin:
         with self._pin_lock:

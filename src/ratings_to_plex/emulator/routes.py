@@ -6,8 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import plextv, pms
+from . import home, plextv, pms
 from .context import Context, Request, Response
+from .users import view_for
 
 Handler = Callable[..., Response]
 
@@ -51,6 +52,14 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/api/v2/resources", plextv.resources),
     _r("POST", "/api/v2/pins", plextv.create_pin, auth=False),
     _r("GET", "/api/v2/pins/{id}", plextv.get_pin, auth=False),
+    _r("GET", "/api/v2/home/users", home.home_users_v2),
+    _r("POST", "/api/v2/home/users/{uuid}/switch", home.switch_v2),
+    _r("GET", "/api/home/users", home.home_users_v1),
+    _r("POST", "/api/home/users/{id}/switch", home.switch_v1),
+    _r("GET", "/api/users/", home.users_v1),
+    _r("GET", "/api/users", home.users_v1),
+    _r("GET", "/emulator/users", home.list_people, control=True),
+    _r("POST", "/emulator/users", home.set_switch_limit, control=True),
     _r("POST", "/emulator/pins/approve-all", plextv.approve_all, control=True),
     _r("POST", "/emulator/pins/{id}/approve", plextv.approve_pin, control=True),
     _r("GET", "/emulator/state", plextv.state, control=True),
@@ -75,4 +84,4 @@ def metadata_pattern(path: str) -> str:
 
 
 def dispatch(ctx: Context, route: Route, params: dict[str, str], req: Request) -> Response:
-    return route.handler(ctx, req, **params)
+    return route.handler(view_for(ctx, req), req, **params)  # another user's token sees their own state

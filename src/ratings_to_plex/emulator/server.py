@@ -81,7 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
             ctx.counters.add(self.command, route.pattern if route else metadata_pattern(path))
         if counted and ctx.faults.latency_ms > 0:
             time.sleep(ctx.faults.latency_ms / 1000)
-        if (route is None or route.auth) and not ctx.token_ok(req.param("X-Plex-Token")):
+        if (route is None or route.auth) and not ctx.token_ok(req.param("X-Plex-Token"),
+                                                             plextv=path.startswith("/api/")):
             self._send(Response(401, _UNAUTHORIZED, "text/html"))
             return
         if counted and self._fault(ctx, path):
