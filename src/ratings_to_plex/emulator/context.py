@@ -8,11 +8,15 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .counters import Counters
 from .faults import FaultConfig
 from .library import Library
 from .users import Household
+
+if TYPE_CHECKING:
+    from .discover import DiscoverService
 
 XML_TYPE = "text/xml;charset=utf-8"
 
@@ -92,6 +96,7 @@ class Context:
         self.pins: dict[int, Pin] = {}
         self._pin_lock = threading.Lock()
         self._next_pin = 100_000 + seed % 1000
+        self.discover: DiscoverService | None = None  # Plex Discover side, built on first use (discover.py)
         self.users = Household()  # the other people in the owner's household (emulator/users.py)
 
     @property

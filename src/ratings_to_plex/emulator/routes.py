@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import home, plextv, pms
+from . import discover, home, plextv, pms
 from .context import Context, Request, Response
 from .users import view_for
 
@@ -66,6 +66,8 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/emulator/counters", plextv.counters, control=True),
     _r("POST", "/emulator/counters/reset", plextv.reset_counters, control=True),
     _r("POST", "/emulator/faults", plextv.set_faults, control=True),
+    *(_r(methods, path, handler, auth=False) for methods, path, handler in discover.ROUTES),  # checks its own token
+    _r("GET", "/emulator/discover/state", discover.control_state, control=True),
 )
 
 

@@ -22,6 +22,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .context import Context, Request, Response
 from .counters import Counters
+from .discover import PREFIX as DISCOVER_PREFIX
+from .discover import DiscoverService, service
 from .faults import FaultConfig
 from .library import ItemState, Library
 from .routes import dispatch, metadata_pattern, resolve
@@ -195,6 +197,7 @@ class Emulator:
         self.ctx = Context(library, config.token or secrets.token_urlsafe(20), self.counters, self.faults,
                            seed=config.seed, server_name=config.server_name, pin_expires_s=config.pin_expires_s,
                            extra_resources=config.extra_resources)
+        self.discover: DiscoverService = service(self.ctx)  # Plex Discover, served under /discover
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -236,6 +239,11 @@ class Emulator:
         if self._server is None:
             raise RuntimeError("emulator not started")
         return self.ctx.base_url
+
+    @property
+    def discover_url(self) -> str:
+        """Where the Discover side answers: what RATINGS_TO_PLEX_DISCOVER_URL should say."""
+        return self.url + DISCOVER_PREFIX
 
     @property
     def port(self) -> int:
