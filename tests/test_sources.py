@@ -275,8 +275,8 @@ def test_letterboxd_zip_in_a_folder_and_without_ratings(tmp_path: Path) -> None:
         archive.write(FIXTURES / "imdb_2024.csv", "ratings.csv")
     result = read_ratings(imdb)
     assert (result.format, len(result.rows), result.notes) == ("imdb_ratings", 9, ["Read ratings.csv from imdb.zip"])
-    assert str(err.value) == ("export.zip: has no ratings.csv inside; expected a Letterboxd export zip "
-                              "(Settings → Data → Export) or an IMDb ratings CSV")
+    assert str(err.value) == ("export.zip: holds no ratings file; expected a Letterboxd export zip (with ratings.csv), "
+                              "a Trakt export zip (with ratings-movies.json …) or a zip holding one export file")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.csv")))

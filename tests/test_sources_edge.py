@@ -18,6 +18,10 @@ HEADER_2024 = ("Const,Your Rating,Date Rated,Title,Original Title,URL,Title Type
 ROW_2024 = "tt0111161,10,2024-01-02,The Shawshank Redemption,,https://www.imdb.com/title/tt0111161,Movie,9.3,142,1994,Drama,1,1994-09-10,"
 
 
+EXPECTED = ("expected a ratings export from IMDb, Letterboxd, TMDb, Trakt, Simkl or Criticker, or a Letterboxd "
+            "import CSV")
+
+
 def write(tmp_path: Path, data: bytes | str, name: str = "ratings.csv") -> Path:
     path = tmp_path / name
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
@@ -34,9 +38,8 @@ def error(path: Path) -> str:
 
 # -- files that cannot be used ---------------------------------------------------------------------------------------
 def test_missing_file_folder_and_permission(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert error(tmp_path / "nope.csv").endswith("nope.csv: no such file; expected an IMDb ratings CSV or a "
-                                                 "Letterboxd export")
-    assert "is a folder; choose the export CSV" in error(tmp_path)
+    assert error(tmp_path / "nope.csv").endswith(f"nope.csv: no such file; {EXPECTED}")
+    assert "is a folder; choose the export file" in error(tmp_path)
     locked = write(tmp_path, HEADER_2024)
 
     def refuse(*_args: object, **_kwargs: object) -> None:
@@ -47,7 +50,7 @@ def test_missing_file_folder_and_permission(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_empty_blank_and_header_only(tmp_path: Path) -> None:
-    assert error(write(tmp_path, b"")) == "ratings.csv: is empty; expected an IMDb ratings CSV or a Letterboxd export"
+    assert error(write(tmp_path, b"")) == f"ratings.csv: is empty; {EXPECTED}"
     assert error(write(tmp_path, "\r\n  \n,,,\n")) == ("ratings.csv, line 3: ends before any header; the file holds "
                                                       "only blank lines")
     result = read_ratings(write(tmp_path, HEADER_2024 + "\n"))
@@ -73,7 +76,10 @@ def test_nul_byte_after_the_sample_is_data(tmp_path: Path) -> None:
 
 def test_overlong_field_and_header(tmp_path: Path) -> None:
     unclosed = HEADER_2024 + '\ntt0111161,10,2024-01-02,"' + "x" * (17 * 1024 * 1024)
-    assert "a field is longer than 16 MB (an unclosed quote?)" in error(write(tmp_path, unclosed))
+    assert error(write(tmp_path, unclosed)) == ("ratings.csv, line 2: is longer than 4 MB; this is not a rating "
+                                                "export (or it is damaged)")
+    over_lines = HEADER_2024 + '\ntt0111161,10,2024-01-02,"' + "x\n" * (9 * 1024 * 1024)  # 18 MB over many lines
+    assert "a field is longer than 16 MB (an unclosed quote?)" in error(write(tmp_path, over_lines))
     assert "the first line is longer than 1 MB" in error(write(tmp_path, "Const," + "y" * (1024 * 1024 + 10)))
 
 
@@ -83,15 +89,15 @@ def test_overlong_field_and_header(tmp_path: Path) -> None:
      "an IMDb watchlist or list export"),
     ("Const,Title,URL", 'an IMDb export without a "Your Rating" column'),
     ("tconst\ttitleType\tprimaryTitle\toriginalTitle", "an IMDb dataset file"),
-    ("TMDb ID,IMDb ID,Type,Name,Release Date,Season Number,Episode Number,Rating,Your Rating,Date Rated",
-     "a TMDb ratings export"),
-    ("Score, Film Name, Year, Date Rated, Mini Review, URL, IMDB ID", "a Criticker export"),
-    ("SIMKL_ID,Title,Type,Year,Watchlist,LastEpWatched,WatchedDate,Rating,Memo,TVDB,TMDB,IMDB", "a Simkl backup"),
+    ("TMDb ID,IMDb ID,Type,Name", 'a TMDb export without a "Your Rating" column'),
+    ("Film Name, Year, Date Rated", "a Criticker export without a Score column"),
+    ("SIMKL_ID,Title,Type,Year,Watchlist", "a Simkl file without a Rating column"),
     ("Date,Name,Year,Letterboxd URI,Tags", None),  # no "Rating": read as watched (see test_sources)
     ("Date Joined,Username,Given Name,Family Name", "a Letterboxd profile.csv"),
-    ('[{"rated_at": "2020-01-01T00:00:00.000Z", "rating": 8}]', "a JSON file"),
+    ('[{"watched_at": "2020-01-01T00:00:00.000Z", "id": 8}]', "a Trakt history export (no ratings)"),
+    ('{"data": [1, 2]}', "a JSON file that is no ratings export this version knows"),
     ("<!DOCTYPE html><html>", "a web page (HTML)"),
-    ("Hello, world", "this does not look like an IMDb ratings or Letterboxd export (it starts 'Hello, world')"),
+    ("Hello, world", "this does not look like a ratings export (it starts 'Hello, world')"),
 ])
 def test_other_files_say_what_they_look_like(tmp_path: Path, first_line: str, looks_like: str | None) -> None:
     path = write(tmp_path, first_line + "\n1,2,3\n")

@@ -1,7 +1,8 @@
-"""Reading rating exports: `read_ratings(path)` turns any IMDb or Letterboxd export into RatingRows and Problems.
+"""Reading rating exports: `read_ratings(path)` turns any supported export into RatingRows and Problems.
 
-The file's kind comes from its header (detect.py), its rows stream through one csv.reader (table.py), and each source
-has its own row rules (imdb.py, letterboxd.py). Anything unusable raises SourceError with a one-line message.
+Which reader reads a file is decided by its content (registry.py lists the readers): a zip by its member names, a
+JSON or XML document by its first 64 KB, a CSV by its header. Rows stream through bounded readers (limits.py), and
+anything unusable raises SourceError with a one-line message.
 """
 
 from __future__ import annotations
@@ -9,110 +10,116 @@ from __future__ import annotations
 import gc
 import io
 import os
-import zipfile
-import zlib
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
-from typing import IO, Final
+from pathlib import Path
+from typing import IO, Final, TypeVar
 
 from ..errors import SourceError
-from .detect import CP1252, SAMPLE_SIZE, Encoding, choose_encoding
-from .imdb import read_imdb
-from .letterboxd import ratings_member, read_letterboxd
+from .detect import CP1252, SAMPLE_SIZE, Encoding, choose_encoding, explain
+from .entry import Document, Format, Kind, Parsed
+from .limits import BoundedReader, check_size
 from .model import Problem, RatingRow, ReadResult
+from .registry import EXPECTED, FORMATS, READERS, format_info, reader_of, recognise_csv, recognise_document
 from .table import Table
+from .zipped import read_zip
 
-__all__ = ["Problem", "RatingRow", "ReadResult", "read_ratings"]
+__all__ = ["FORMATS", "READERS", "Format", "Problem", "RatingRow", "ReadResult", "format_info", "read_ratings"]
 
-_ZIP_MAGIC: Final = (b"PK\x03\x04", b"PK\x05\x06")
-# What a damaged or exotic zip raises from zipfile (bad headers, bad data, encryption, unsupported compression).
-_ZIP_ERRORS: Final = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
-_EXPECTED: Final = "expected an IMDb ratings CSV or a Letterboxd export"
+Opener = Callable[[], IO[bytes]]
+T = TypeVar("T")
+_DOCUMENT_START: Final = ("{", "[", "<")
 
 
 def read_ratings(path: str | os.PathLike[str]) -> ReadResult:
-    """Read an IMDb "Your Ratings" CSV, a Letterboxd CSV (ratings, diary, reviews, watched) or a Letterboxd export
-    `.zip` (its ratings.csv). Rows that cannot be used are `problems`, not errors; a file that cannot be used raises
-    SourceError."""
+    """Read any supported export (IMDb, Letterboxd export CSV or zip, Letterboxd import CSV, TMDb, Trakt JSON or zip,
+    Simkl JSON or CSV, Criticker CSV or XML). Rows that cannot be used are `problems`, not errors; a file that cannot
+    be used raises SourceError."""
     file = Path(path)
     name = file.name or str(file)
     if file.is_dir():
-        raise SourceError(f"{file}: is a folder; choose the export CSV (or the Letterboxd .zip) inside it")
+        raise SourceError(f"{file}: is a folder; choose the export file (or the export .zip) inside it")
     try:
         with file.open("rb") as handle:
             sample = handle.read(SAMPLE_SIZE)
+        size = file.stat().st_size
     except FileNotFoundError:
-        raise SourceError(f"{file}: no such file; {_EXPECTED}") from None
+        raise SourceError(f"{file}: no such file; {EXPECTED}") from None
     except PermissionError:
         raise SourceError(f"{file}: permission denied; this account cannot read it") from None
     except (OSError, ValueError) as err:
         raise SourceError(f"{file}: cannot be read ({_reason(err)})") from None
     if not sample:
-        raise SourceError(f"{name}: is empty; {_EXPECTED}")
-    if sample.startswith(_ZIP_MAGIC) or file.suffix.casefold() == ".zip":
-        return _read_zip(file, name)
+        raise SourceError(f"{name}: is empty; {EXPECTED}")
+    if sample.startswith((b"PK\x03\x04", b"PK\x05\x06")) or file.suffix.casefold() == ".zip":
+        return read_zip(file, name, read_text)
+    check_size(name, size)
     try:
-        return _read_csv(lambda: file.open("rb"), sample, name, file)
+        return read_text(lambda: file.open("rb"), sample, name, file, file.name)
     except OSError as err:
         raise SourceError(f"{name}: cannot be read ({_reason(err)})") from None
 
 
-def _read_zip(file: Path, name: str) -> ReadResult:
-    """A Letterboxd export zip: read its ratings.csv in place, without unpacking it."""
-    try:
-        with zipfile.ZipFile(file) as archive:
-            member = ratings_member(archive, name)
-            with archive.open(member) as handle:
-                sample = handle.read(SAMPLE_SIZE)
-            if not sample:
-                raise SourceError(f"{member} in {name}: is empty; {_EXPECTED}")
-            result = _read_csv(lambda: archive.open(member), sample, f"{member} in {name}", file)
-    except _ZIP_ERRORS as err:
-        raise SourceError(f"{name}: is not a readable zip file ({_reason(err)}); {_EXPECTED}") from None
-    origin = "the Letterboxd export " if result.source == "letterboxd" else ""
-    result.notes.insert(0, f"Read {PurePosixPath(member).name} from {origin}{name}")
-    return result
-
-
-def _read_csv(opener: Callable[[], IO[bytes]], sample: bytes, name: str, file: Path) -> ReadResult:
+def read_text(opener: Opener, sample: bytes, name: str, file: Path, member: str) -> ReadResult:
+    """One text file (or zip member): a JSON/XML document or a CSV, by its first character."""
     encoding = choose_encoding(sample, name)
+    text = sample.decode(encoding.codec, "replace")
+    if text.lstrip("\ufeff \t\r\n").startswith(_DOCUMENT_START):
+        kind = recognise_document(text, name)
+        if kind is None:
+            raise SourceError(explain([], text.lstrip("\ufeff \t\r\n").split("\n", 1)[0], name, 1))
+        with open_text(opener, encoding, name) as stream:
+            parsed = _without_gc(lambda: _read_documents(kind, Document(name, member, stream)))
+        return result(kind, parsed, file, encoding, name, [])
     try:
-        return _parse(opener, encoding, name, file)
+        return _without_gc(lambda: _read_csv(opener, encoding, name, file))
     except UnicodeDecodeError:
         if encoding.fallback is None:  # only strict encodings have one; the others replace bad bytes
             raise
-        return _parse(opener, encoding.fallback, name, file)
+        return _without_gc(lambda: _read_csv(opener, encoding.fallback or CP1252, name, file))
 
 
-def _parse(opener: Callable[[], IO[bytes]], encoding: Encoding, name: str, file: Path) -> ReadResult:
+def _read_documents(kind: Kind, document: Document) -> Parsed:
+    read = reader_of(kind.format).read_documents
+    assert read is not None, kind.format  # registry: a reader that recognises documents reads them
+    return read(iter([document]), kind)
+
+
+def open_text(opener: Opener, encoding: Encoding, name: str) -> io.TextIOWrapper:
+    """The bytes decoded, through a reader that refuses more than limits.MAX_BYTES."""
+    binary = io.BufferedReader(BoundedReader(opener(), name))
+    try:
+        return io.TextIOWrapper(binary, encoding=encoding.codec, errors=encoding.errors, newline="")
+    except LookupError:  # a codec name charset-normalizer knows and this Python does not
+        return io.TextIOWrapper(binary, encoding=CP1252.codec, errors=CP1252.errors, newline="")
+
+
+def _without_gc(read: Callable[[], T]) -> T:
     # Reading creates ~3 objects per field and no reference cycles; the cyclic collector would otherwise walk the
     # growing row list again and again (it more than doubles the time of a 100,000-row read).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _parse_text(opener, encoding, name, file)
+        return read()
     finally:
         if collecting:
             gc.enable()
 
 
-def _parse_text(opener: Callable[[], IO[bytes]], encoding: Encoding, name: str, file: Path) -> ReadResult:
-    binary = opener()
-    try:
-        text = io.TextIOWrapper(binary, encoding=encoding.codec, errors=encoding.errors, newline="")
-    except LookupError:  # a codec name charset-normalizer knows and this Python does not
-        binary.close()
-        return _parse(opener, CP1252, name, file)
-    with text:
-        table = Table(text, name)
-        if table.kind.format == "imdb_ratings":
-            rows, problems, notes = read_imdb(table)
-        else:
-            rows, problems, notes = read_letterboxd(table)
+def _read_csv(opener: Opener, encoding: Encoding, name: str, file: Path) -> ReadResult:
+    with open_text(opener, encoding, name) as text:
+        table = Table(text, name, recognise_csv)
+        read = reader_of(table.kind.format).read_csv
+        assert read is not None, table.kind.format  # registry: a reader that recognises CSV headers reads them
+        parsed = read(table, table.kind)
+    return result(table.kind, parsed, file, encoding, name, table.columns)
+
+
+def result(kind: Kind, parsed: Parsed, file: Path, encoding: Encoding, name: str, columns: list[str]) -> ReadResult:
+    notes = [*kind.notes, *parsed.notes]
     if not encoding.label.startswith("UTF-8"):
         notes.insert(0, f"{name} is {encoding.label} text, not UTF-8; read it as such")
-    return ReadResult(table.kind.format, rows, problems, file, table.columns, table.kind.description,
-                      [*table.kind.notes, *notes])
+    return ReadResult(kind.format, parsed.rows, parsed.problems.kept, file, parsed.columns or columns,
+                      kind.description, notes, dict(parsed.problems.omitted))
 
 
 def _reason(err: BaseException) -> str:

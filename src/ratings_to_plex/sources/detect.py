@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from charset_normalizer import from_bytes
@@ -26,7 +26,7 @@ _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _WESTERN: Final = ("cp1252", "latin_1", "iso8859_15", "ascii")
 _ASCII_PROBE: Final = b"Const,Your Rating;Date\tName Year Letterboxd URI 0123456789-/:.\"\r\n"
 _UTF8_SEQUENCE: Final = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_EXPECTED: Final = "expected an IMDb ratings or Letterboxd export"
+_EXPECTED: Final = "expected a ratings export"
 
 
 @dataclass(frozen=True)
@@ -116,78 +116,28 @@ def fold_header(name: str) -> str:
     return " ".join(name.replace("\ufeff", "").strip().strip('"').split()).casefold()
 
 
-@dataclass
-class Kind:
-    """A recognised export: one of model.FORMATS, a description for people, and notes about how it was read."""
-
-    format: str
-    description: str
-    notes: list[str] = field(default_factory=list)
-
-
-def recognise(keys: set[str], file_name: str) -> Kind | None:
-    """The export kind for a folded header, None when it is no kind we read; SourceError when it is a kind we
-    recognise and refuse (watchlists, lists), so the message can say what the file is."""
-    if "const" in keys:
-        if "you rated" in keys:
-            return Kind("imdb_ratings", "IMDb ratings, pre-2017 format")
-        if "position" in keys or "your rating" not in keys:
-            return None  # a watchlist or list: explain() says so
-        if "original title" in keys and "main actors" in keys:
-            return Kind("imdb_ratings", "IMDb ratings, 2025 format (with Original Title and Main Actors)")
-        if "original title" in keys:
-            return Kind("imdb_ratings", "IMDb ratings, 2024 format (with Original Title)")
-        return Kind("imdb_ratings", "IMDb ratings, 2017–2024 format")
-    if not {"name", "year", "letterboxd uri"} <= keys or "position" in keys:
-        return None
-    if "rating" not in keys:
-        return _watched(file_name)
-    if "review" in keys:
-        return Kind("letterboxd_reviews", "Letterboxd reviews")
-    if "watched date" in keys or "rewatch" in keys:
-        return Kind("letterboxd_diary", "Letterboxd diary")
-    return Kind("letterboxd_ratings", "Letterboxd ratings")
-
-
-def _watched(file_name: str) -> Kind:
-    lowered = file_name.casefold()
-    if "watchlist" in lowered:
-        raise SourceError(f"{file_name}, line 1: this looks like a Letterboxd watchlist (films you want to see, "
-                          "no ratings); expected ratings.csv, diary.csv, reviews.csv or watched.csv from a "
-                          "Letterboxd export")
-    notes = [] if lowered.endswith("watched.csv") else [
-        f"{file_name} has the columns of Letterboxd's watched.csv (watchlist.csv has the same ones); read it as "
-        "watched films because its name does not say watchlist"]
-    return Kind("letterboxd_watched", "Letterboxd watched films", notes)
-
-
 def explain(columns: list[str], first_line: str, file_name: str, line: int) -> str:
     """One sentence saying what the file looks like instead, for a header no reader accepts."""
-    keys = {fold_header(c) for c in columns}
+    from .registry import EXPECTED, explain_csv  # the registry imports the readers, which import this module
+
+    keys = frozenset(fold_header(c) for c in columns)
     where = f"{file_name}, line {line}: "
-    if "const" in keys and "position" in keys:
-        return (where + 'this looks like an IMDb watchlist or list export (it has a "Position" column and is not your '
-                'ratings); expected an IMDb "Your Ratings" export')
-    if "const" in keys:
-        return (where + 'this looks like an IMDb export without a "Your Rating" column; expected an IMDb '
-                '"Your Ratings" export')
+    guess = explain_csv(keys)
+    if guess is not None:  # a guess may say itself what was expected instead
+        return f"{where}this looks like {guess}" + ("" if "; expected" in guess else f"; {EXPECTED}")
     stripped = first_line.lstrip("\ufeff \t")
     guesses = (
         ("tconst" in keys, "an IMDb dataset file (title.basics.tsv or similar), not your ratings"),
-        ("tmdb id" in keys, "a TMDb ratings export, which this version cannot read"),
-        ("film name" in keys or "score" in keys, "a Criticker export, which this version cannot read"),
-        ("simkl_id" in keys, "a Simkl backup, which this version cannot read"),
-        ("letterboxd uri" in keys or ("url" in keys and "position" in keys), "a Letterboxd file that holds no ratings"),
         ("username" in keys and "date joined" in keys, "a Letterboxd profile.csv, which holds no ratings"),
-        (stripped.startswith(("{", "[")), "a JSON file (a Trakt export?), not a CSV"),
-        (stripped.startswith("<"), "a web page (HTML) rather than the exported CSV"),
+        (stripped.startswith(("{", "[")), "a JSON file that is no ratings export this version knows"),
+        (stripped.startswith("<"), "a web page (HTML) or XML that is no ratings export this version knows"),
     )
     for matched, what in guesses:
         if matched:
-            return f"{where}this looks like {what}; {_EXPECTED}"
+            return f"{where}this looks like {what}; {EXPECTED}"
     shown = first_line.strip()
     shown = shown[:60] + "…" if len(shown) > 60 else shown
-    return f"{where}this does not look like an IMDb ratings or Letterboxd export (it starts {shown!r}); {_EXPECTED}"
+    return f"{where}this does not look like a ratings export (it starts {shown!r}); {EXPECTED}"
 
 
 def list_export_error(file_name: str) -> SourceError:

@@ -16,7 +16,12 @@ from functools import partial
 from typing import Final, TextIO
 
 from ..errors import SourceError
-from .detect import Kind, explain, fold_header, list_export_error, recognise
+from .detect import explain, fold_header, list_export_error
+from .entry import Kind
+from .limits import MAX_LINE, MAX_ROWS, too_long_line, too_many_rows
+
+#: `(folded header names, file name)` → the Kind, None when no reader knows the header (registry.recognise_csv).
+Recogniser = Callable[[frozenset[str], str], "Kind | None"]
 
 #: Letterboxd review text can be long; a field beyond this is damage, not a review.
 FIELD_LIMIT: Final = 16 * 1024 * 1024
@@ -31,10 +36,10 @@ _DELIMITER_NAMES: Final = {";": "semicolon", "\t": "tab", "|": "pipe"}
 class Layout:
     """What every RawRow of one file shares: column name → position, the width, the delimiter."""
 
-    __slots__ = ("delimiter", "index", "width")
+    __slots__ = ("delimiter", "index", "spaced", "width")
 
-    def __init__(self, index: dict[str, int], width: int, delimiter: str) -> None:
-        self.index, self.width, self.delimiter = index, width, delimiter
+    def __init__(self, index: dict[str, int], width: int, delimiter: str, spaced: bool = False) -> None:
+        self.index, self.width, self.delimiter, self.spaced = index, width, delimiter, spaced
 
 
 class RawRow(Mapping[str, str]):
@@ -51,7 +56,8 @@ class RawRow(Mapping[str, str]):
         if self._values is None:
             layout = self._layout
             try:
-                values = next(csv.reader(io.StringIO(self._text, newline=""), delimiter=layout.delimiter), [])
+                values = next(csv.reader(io.StringIO(self._text, newline=""), delimiter=layout.delimiter,
+                                         skipinitialspace=layout.spaced), [])
             except csv.Error:  # it parsed once while reading; this is only a safety net
                 values = []
             self._values = values[: layout.width] + [""] * (layout.width - len(values))
@@ -78,7 +84,7 @@ class Table:
     (all its physical lines), for `raw(text)`.
     """
 
-    def __init__(self, text: TextIO, name: str) -> None:
+    def __init__(self, text: TextIO, name: str, recognise: Recogniser) -> None:
         self.name = name
         line, line_no = _first_line(text, name, 0)
         hint = _SEP_HINT.fullmatch(line.strip())
@@ -87,13 +93,16 @@ class Table:
         if line.lstrip("\ufeff").startswith("Letterboxd list export"):
             raise list_export_error(name)
         self.header_line = line_no
-        self.delimiter, self.columns, self.kind = _recognise(line, hint[1] if hint else None, name, line_no)
+        self.delimiter, self.columns, self.kind = _recognise(line, hint[1] if hint else None, name, line_no,
+                                                              recognise)
+        # Criticker writes ", " between fields: a quoted field then starts after the space, which csv must skip.
+        self.spaced = len(self.columns) > 1 and line.count(f"{self.delimiter} ") >= len(self.columns) - 1
         self.index: dict[str, int] = {}
         raw_index: dict[str, int] = {}
         for pos, column in enumerate(self.columns):
             self.index.setdefault(fold_header(column), pos)
             raw_index.setdefault(column, pos)
-        self.layout = Layout(raw_index, len(self.columns), self.delimiter)
+        self.layout = Layout(raw_index, len(self.columns), self.delimiter, self.spaced)
         self.short_rows: list[int] = []
         self.long_rows: list[int] = []
         self._text = text
@@ -111,8 +120,10 @@ class Table:
         """`(line, fields, text)` per data row; blank rows (a spreadsheet's trailing `;;;;`) are skipped, short rows
         padded, extra fields beyond the header dropped (both counted for `notes()`)."""
         taken: list[str] = []
-        reader = csv.reader(_taking(self._text, taken), delimiter=self.delimiter)
         offset, width, prev = self.header_line, len(self.columns), 0
+        reader = csv.reader(_taking(self._text, taken, self.name, offset), delimiter=self.delimiter,
+                            skipinitialspace=self.spaced)
+        count = 0
         short, long_ = self.short_rows, self.long_rows
         try:
             for fields in reader:
@@ -123,6 +134,9 @@ class Table:
                 first = fields[0] if fields else ""
                 if (not first or first.isspace()) and not "".join(fields).strip():
                     continue
+                count += 1
+                if count > MAX_ROWS:
+                    raise too_many_rows(self.name)
                 n = len(fields)
                 if n != width:
                     if n < width:
@@ -151,9 +165,17 @@ class Table:
         return notes
 
 
-def _taking(text: TextIO, taken: list[str]) -> Iterator[str]:
-    """The stream's lines, each also put in `taken`, so a row's own text is known once csv has parsed it."""
-    for line in text:
+def _taking(text: TextIO, taken: list[str], name: str, offset: int) -> Iterator[str]:
+    """The stream's lines, each also put in `taken`, so a row's own text is known once csv has parsed it. Lines are
+    read with a bound: a file of one endless line is refused at `MAX_LINE`, not held in memory."""
+    readline, number = text.readline, offset
+    while True:
+        line = readline(MAX_LINE)
+        if not line:
+            return
+        number += 1
+        if len(line) >= MAX_LINE and not line.endswith(("\n", "\r")):
+            raise too_long_line(name, number)
         taken.append(line)
         yield line
 
@@ -168,12 +190,13 @@ def _first_line(text: TextIO, name: str, line_no: int) -> tuple[str, int]:
         line_no += 1
         if len(line) >= _HEADER_LIMIT and not line.endswith(("\n", "\r")):
             raise SourceError(f"{name}, line {line_no}: the first line is longer than 1 MB; this does not look like "
-                              "an IMDb ratings or Letterboxd export")
+                              "a ratings export")
         if line.strip(" \t\r\n\ufeff,;"):
             return line, line_no
 
 
-def _recognise(line: str, hinted: str | None, name: str, line_no: int) -> tuple[str, list[str], Kind]:
+def _recognise(line: str, hinted: str | None, name: str, line_no: int,
+               recognise: Recogniser) -> tuple[str, list[str], Kind]:
     """Try each delimiter on the header line; the one that yields a known header wins."""
     widest: list[str] = []
     for delimiter in (hinted,) if hinted else _DELIMITERS:
@@ -182,7 +205,7 @@ def _recognise(line: str, hinted: str | None, name: str, line_no: int) -> tuple[
         except csv.Error as err:
             raise SourceError(_csv_error(name, line_no, err)) from None
         columns = [c.replace("\ufeff", "").strip() for c in parsed]
-        kind = recognise({fold_header(c) for c in columns}, name)
+        kind = recognise(frozenset(fold_header(c) for c in columns), name)
         if kind is not None:
             return delimiter, columns, kind
         if len(columns) > len(widest):
@@ -196,5 +219,5 @@ def _csv_error(name: str, line: int, err: csv.Error) -> str:
         return f"{name}, line {line}: contains a NUL byte; this does not look like a text CSV"
     if "field limit" in text:
         return (f"{name}, line {line}: a field is longer than {FIELD_LIMIT // (1024 * 1024)} MB (an unclosed quote?); "
-                "this does not look like an IMDb ratings or Letterboxd export")
+                "this does not look like a ratings export")
     return f"{name}, line {line}: cannot be read as CSV ({text})"

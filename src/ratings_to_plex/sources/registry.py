@@ -1,0 +1,77 @@
+"""Every reader in one table: adding a source is its module plus one entry in `READERS`.
+
+An entry (entry.Reader) says which formats the reader produces — with the short `source` name used in report file
+names, a display name, and whether the format carries ratings or only watched titles — how its files are recognised
+(a CSV by its folded header, a JSON or XML document by its first 64 KB, a zip by its member names) and how they are
+read. Recognisers return None for files that are not theirs and raise SourceError for files that are theirs but hold
+no ratings (watchlists, lists), so the message can say what the file is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from ..errors import SourceError
+from . import criticker, imdb, letterboxd, letterboxd_import, simkl, tmdb, trakt
+from .entry import Format, Kind, Reader
+
+#: Order matters only where headers overlap: the Letterboxd import CSV's loose header is tried last.
+READERS: Final[tuple[Reader, ...]] = (imdb.READER, letterboxd.READER, tmdb.READER, trakt.READER, simkl.READER,
+                                      criticker.READER, letterboxd_import.READER)
+FORMATS: Final = tuple(f.name for r in READERS for f in r.formats)
+_BY_FORMAT: Final = {f.name: f for r in READERS for f in r.formats}
+_READER_OF: Final = {f.name: r for r in READERS for f in r.formats}
+EXPECTED: Final = ("expected a ratings export from IMDb, Letterboxd, TMDb, Trakt, Simkl or Criticker, or a "
+                   "Letterboxd import CSV")
+
+
+def format_info(name: str) -> Format:
+    """What a `ReadResult.format` means: its source's short name, a label for people, ratings or watched only."""
+    try:
+        return _BY_FORMAT[name]
+    except KeyError:
+        raise ValueError(f"unknown source format {name!r}") from None
+
+
+def reader_of(name: str) -> Reader:
+    return _READER_OF[name]
+
+
+def recognise_csv(keys: frozenset[str], file_name: str) -> Kind | None:
+    for reader in READERS:
+        if reader.recognise_csv is not None:
+            kind = reader.recognise_csv(keys, file_name)
+            if kind is not None:
+                return kind
+    return None
+
+
+def recognise_document(sample: str, file_name: str) -> Kind | None:
+    for reader in READERS:
+        if reader.recognise_document is not None:
+            kind = reader.recognise_document(sample, file_name)
+            if kind is not None:
+                return kind
+    return None
+
+
+def explain_csv(keys: frozenset[str]) -> str | None:
+    """The first reader's guess at what a header no reader accepts is (e.g. "an IMDb watchlist or list export")."""
+    for reader in READERS:
+        if reader.explain_csv is not None:
+            guess = reader.explain_csv(keys)
+            if guess is not None:
+                return guess
+    return None
+
+
+def zip_choice(members: Sequence[str], name: str) -> tuple[Reader, list[str]]:
+    """The reader and members to read from a zip: the first reader that finds its files in it."""
+    for reader in READERS:
+        if reader.zip_members is not None:
+            chosen = reader.zip_members(members)
+            if chosen:
+                return reader, chosen
+    raise SourceError(f"{name}: holds no ratings file; expected a Letterboxd export zip (with ratings.csv), a Trakt "
+                      "export zip (with ratings-movies.json …) or a zip holding one export file")
