@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -151,10 +152,19 @@ def test_fetch_item_search_by_guid(shared: Emulator) -> None:
         plex.fetchItem(999_999)
     section = plex.library.section("Movies")
     assert [m.ratingKey for m in section.search(guid=movie.guid)] == [movie.ratingKey]  # type: ignore[attr-defined]
-    imdb = next(g.id for g in movie.guids if g.id.startswith("imdb://"))  # type: ignore[attr-defined]
-    assert [m.ratingKey for m in section.search(guid=imdb)] == [movie.ratingKey]  # type: ignore[attr-defined]
-    found = plex.library.search(guid=imdb)
+    found = plex.library.search(guid=movie.guid)  # type: ignore[attr-defined]
     assert [(m.ratingKey, m.librarySectionID) for m in found] == [(movie.ratingKey, 1)]  # type: ignore[attr-defined]
+    # Like real PMS, a guid filter sees only the item's own guid attribute, never its <Guid> children…
+    imdb = next(g.id for g in movie.guids if g.id.startswith("imdb://"))  # type: ignore[attr-defined]
+    assert section.search(guid=imdb) == [] and plex.library.search(guid=imdb) == []
+    # …so a legacy-agent item, whose own guid carries the IMDb id, is found by that guid.
+    legacy = next(i for i in shared.library.items.values() if i.guid.startswith("com.plexapp.agents.imdb://"))
+    assert [m.ratingKey for m in plex.library.search(guid=legacy.guid)] == [legacy.rating_key]
+    shared.ctx.strict = False  # the lenient emulator (our old picture of Plex) matched the children too
+    try:
+        assert [m.ratingKey for m in section.search(guid=imdb)] == [movie.ratingKey]  # type: ignore[attr-defined]
+    finally:
+        shared.ctx.strict = True
     assert section.search(guid="imdb://tt0000001") == []
 
 
@@ -169,7 +179,8 @@ def test_shows_seasons_episodes(shared: Emulator) -> None:
     assert len(shows.search(libtype="season")) == len(shared.library.sections[2].keys_by_type["season"])
     new_ep = next(ep for s in shows.all() for ep in s.episodes() if ep.guids)
     assert {g.id.split("://")[0] for g in new_ep.guids} >= {"imdb"}
-    assert [e.ratingKey for e in shows.search(guid=new_ep.guids[0].id, libtype="episode")] == [new_ep.ratingKey]
+    assert [e.ratingKey for e in shows.search(guid=new_ep.guid, libtype="episode")] == [new_ep.ratingKey]
+    assert shows.search(guid=new_ep.guids[0].id, libtype="episode") == []  # children are not searchable
 
 
 def test_meta_collections_and_multi_metadata(shared: Emulator) -> None:
@@ -181,8 +192,15 @@ def test_meta_collections_and_multi_metadata(shared: Emulator) -> None:
     r = requests.get(shared.url + "/library/sections/1/collections", headers=h, timeout=5)
     assert r.ok and 'size="0"' in r.text
     keys = shared.library.sections[1].keys_by_type["movie"][:3]
-    r = requests.get(shared.url + "/library/metadata/" + ",".join(map(str, keys)), headers=h, timeout=5)
+    paged = {**h, "X-Plex-Container-Start": "0", "X-Plex-Container-Size": "3"}
+    r = requests.get(shared.url + "/library/metadata/" + ",".join(map(str, keys)), headers=paged, timeout=5)
     assert r.text.count("<Video ") == 3
+    # Real PMS: a list of keys is a listing (paging headers required), and one missing key fails the whole request.
+    r = requests.get(shared.url + "/library/metadata/" + ",".join(map(str, keys)), headers=h, timeout=5)
+    assert r.status_code == 400 and "X-Plex-Container-Size" in r.text
+    r = requests.get(shared.url + "/library/metadata/" + ",".join(map(str, [*keys, 999_999])), headers=paged,
+                     timeout=5)
+    assert r.status_code == 404
 
 
 # -- writes -----------------------------------------------------------------------------------------------------
@@ -320,10 +338,15 @@ def test_demo_library_through_plexapi() -> None:
     with Emulator(EmulatorConfig(demo=True)) as e:
         plex = server(e)
         assert [s.title for s in plex.library.sections()] == ["Movies", "TV Shows", "Movies 4K"]
-        godfather = plex.library.search(guid="imdb://tt0068646")
+        listed = [i for s in plex.library.sections() for i in s.all()]
+        listed += plex.library.section("TV Shows").search(libtype="episode")
+
+        def by_imdb(imdb: str) -> list[Any]:  # what a client must do on real PMS: list, then look at the Guids
+            return [i for i in listed if f"imdb://{imdb}" in {g.id for g in i.guids} or imdb in i.guid]
+
+        godfather = by_imdb("tt0068646")
         assert [(m.title, m.year, m.userRating) for m in godfather] == [("The Godfather", 1972, 10.0)]
-        les_mis = plex.library.search(guid="imdb://tt1707386")
-        assert sorted(m.librarySectionID for m in les_mis) == [1, 3]
-        pilot = plex.library.search(guid="imdb://tt0959621")
+        assert sorted(m.librarySectionID for m in by_imdb("tt1707386")) == [1, 3]
+        pilot = by_imdb("tt0959621")
         assert pilot[0].grandparentTitle == "Breaking Bad" and pilot[0].type == "episode"
     assert len(demo_library()) == len(e.library)

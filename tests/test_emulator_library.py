@@ -36,11 +36,16 @@ def test_generator_mix() -> None:
     assert len(movies) == 5_000
     kinds = Counter(m.guid.split("://")[0] for m in movies)
     assert 0.65 < kinds["plex"] / 5_000 < 0.75
-    legacy = kinds["com.plexapp.agents.imdb"] + kinds["com.plexapp.agents.themoviedb"]
+    legacy = sum(n for k, n in kinds.items() if k.startswith("com.plexapp.agents."))
     assert 0.20 < legacy / 5_000 < 0.30 and kinds["com.plexapp.agents.themoviedb"] > 0
+    assert kinds["com.plexapp.agents.xbmcnfo"] > 0 and kinds["com.plexapp.agents.hama"] > 0  # Kodi NFO, anime
+    assert any(m.guid.startswith("com.plexapp.agents.xbmcnfo://tt") for m in movies)
+    assert any(m.guid.startswith("com.plexapp.agents.xbmcnfo://") and "://tt" not in m.guid for m in movies)
+    assert any(g.startswith("tvdb://") for m in movies for g in m.guids)  # films carry TVDB ids too
     assert 0 < kinds["local"] / 5_000 < 0.08
-    assert 0.07 < sum(m.user_rating is not None for m in movies) / 5_000 < 0.13
-    assert all(m.last_rated_at for m in movies if m.user_rating is not None)
+    rated = [m for m in movies if m.user_rating is not None]
+    assert 0.07 < len(rated) / 5_000 < 0.13
+    assert 0 < sum(m.last_rated_at is None for m in rated) < len(rated) / 3  # older ratings have no date
     assert all(2 * m.user_rating == int(2 * m.user_rating) for m in movies if m.user_rating is not None)
     assert 0.12 < sum(m.view_count > 0 for m in movies) / 5_000 < 0.18
     assert 0.03 < sum(m.original_title is not None for m in movies) / 5_000 < 0.07
@@ -145,7 +150,8 @@ def test_main_prints_url_and_token_then_stops_on_sigterm() -> None:
         assert re.fullmatch(r"URL: http://127\.0\.0\.1:\d+\n", url_line)
         assert token_line == "TOKEN: tok123\n"
         url = url_line.split(" ", 1)[1].strip()
-        r = requests.get(url + "/library/sections/1/all", headers={"X-Plex-Token": "tok123"}, timeout=5)
+        r = requests.get(url + "/library/sections/1/all", timeout=5,
+                         headers={"X-Plex-Token": "tok123", "X-Plex-Container-Size": "100"})
         assert r.text.count("<Video ") == 5
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0

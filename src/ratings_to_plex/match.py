@@ -30,9 +30,14 @@ _FITS: Final[dict[str, frozenset[str]]] = {
     "tv_special": frozenset({"movie", "episode"}),
     "tv_series": frozenset({"show"}),
     "tv_mini_series": frozenset({"show"}),
+    "tv_season": frozenset({"season"}),
     "tv_episode": frozenset({"episode"}),
     "other": frozenset({"movie", "show", "episode"}),
 }
+#: IMDb numbers every title in one namespace; TMDb and TVDB number films, series, seasons and episodes separately
+#: (TMDb movie 1399 and TV 1399 are unrelated titles; real PMS gives films `tvdb://` ids too). So a TMDb or TVDB id
+#: is only looked at on items of the types the row can be.
+_PER_TYPE_PROVIDERS: Final = frozenset({"tmdb", "tvdb"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,14 @@ def match_row(row: RatingRow, index: LibraryIndex) -> Match:
 
 def _by_id(row: RatingRow, index: LibraryIndex, provider: str, value: str) -> Match | None:
     candidates = index.find_guid(f"{provider}://{value}")
+    if provider in _PER_TYPE_PROVIDERS:
+        # Another type with the same number is another title, not a type mismatch: look further (next id, title).
+        candidates = [i for i in candidates if fits(row, i)]
+        kinds = sorted({i.type for i in candidates})
+        if len(kinds) > 1:
+            return Match(row, AMBIGUOUS, candidate=candidates[0],
+                         reason=f"{provider} id {value} names a {' and a '.join(kinds)} in Plex, and the row "
+                                "does not say which")
     if not candidates:
         return None
     fitting = [i for i in candidates if fits(row, i)]
@@ -94,10 +107,11 @@ def _by_title(row: RatingRow, index: LibraryIndex) -> Match:
             for item in index.find_title(title):
                 seen[item.rating_key] = item
     candidates = [i for i in seen.values()
-                  if i.type != "season" and (i.type != "episode" or row.title_type == "tv_episode")]
-    # An id-bearing row must not land on an item that names a different IMDb id.
-    if row.imdb_id:
-        candidates = [i for i in candidates if not i.imdb_ids]
+                  if (i.type != "season" or row.title_type == "tv_season")
+                  and (i.type != "episode" or row.title_type == "tv_episode")]
+    # An id-bearing row must not land on an item that names a different id of the same kind (in whatever agent form
+    # it carries it: new-agent Guid, legacy imdb, Kodi NFO, HAMA — items.normalise_guid reads them all).
+    candidates = [i for i in candidates if not _names_another_id(row, i)]
     if not candidates:
         return Match(row, NOT_FOUND, reason="no item with this id or title")
     fitting = [i for i in candidates if fits(row, i)]
@@ -121,6 +135,14 @@ def _by_title(row: RatingRow, index: LibraryIndex) -> Match:
     best = min(fitting, key=lambda i: abs((i.year or 0) - (row.year or 0)))
     return Match(row, NOT_FOUND, candidate=best,
                  reason=f"title matches {best.display_title} but the year differs by more than 1")
+
+
+def _names_another_id(row: RatingRow, item: LibraryItem) -> bool:
+    """True when the item carries an id of a kind the row also has (so a different one: the row's own id missed)."""
+    for provider, value in (("imdb", row.imdb_id), ("tmdb", row.tmdb_id), ("tvdb", row.tvdb_id)):
+        if value and any(g.startswith(f"{provider}://") for g in item.guids):
+            return True
+    return False
 
 
 def _group_copies(items: list[LibraryItem]) -> list[list[LibraryItem]]:

@@ -83,6 +83,7 @@ class Context:
         server_name: str = "Plex Emulator",
         pin_expires_s: int = 1800,
         extra_resources: int = 0,
+        strict: bool = True,
     ) -> None:
         self.library = library
         self.token: str | None = token
@@ -91,6 +92,11 @@ class Context:
         self.server_name = server_name
         self.pin_expires_s = pin_expires_s
         self.extra_resources = extra_resources
+        #: Behave like a real PMS where our old picture of it was kinder (PLEX_PROTOCOL.md §7): guid filters on the
+        #: main guid only, 400 for a listing without X-Plex-Container-Size, 404 for a metadata list naming any
+        #: missing key. Tests that need the old behaviour set `emulator.ctx.strict = False`.
+        self.strict = strict
+        self.version = "1.41.3.9314-a0bfb8370"  # what `/` reports; below 1.24.3 no <Guid> children are sent
         self.machine_id = hashlib.sha1(f"ratings-to-plex-emulator-{seed}".encode()).hexdigest()
         self.port = 0
         self.pins: dict[int, Pin] = {}

@@ -79,6 +79,8 @@ def _user_state(rng: random.Random, item: Item, *, rated: float, watched: float)
     if rng.random() < rated:
         item.user_rating = rng.randint(2, 20) / 2  # 1.0–10.0 in half steps
         item.last_rated_at = _NOW - rng.randint(0, 3_000) * 86_400
+        if item.rating_key % 6 == 0:  # real servers have older ratings with no lastRatedAt at all
+            item.last_rated_at = None
     if rng.random() < watched:
         item.view_count = rng.randint(1, 3)
         item.last_viewed_at = _NOW - rng.randint(0, 3_000) * 86_400
@@ -99,12 +101,10 @@ def _movie(lib: Library, rng: random.Random, ids: _Ids, k: int, titles: list[tup
     if agent < 0.70:
         guid = f"plex://movie/{ids.plex(n)}"
         guids: tuple[str, ...] = (f"imdb://{imdb}", f"tmdb://{tmdb}") if rng.random() > 0.03 else (f"tmdb://{tmdb}",)
-    elif agent < 0.90:
-        guid, guids = f"com.plexapp.agents.imdb://{imdb}?lang=en", ()
-    elif agent < 0.96:
-        guid, guids = f"com.plexapp.agents.themoviedb://{tmdb}?lang=en", ()
+        if n % 3 == 0:  # real new-agent films carry TVDB movie ids too (their own namespace)
+            guids = (*guids, f"tvdb://{ids.tvdb(n)}")
     else:
-        guid, guids = f"local://{n}", ()
+        guid, guids = _legacy_movie_guid(agent, n, imdb, tmdb), ()
     item = Item(lib.new_key(), "movie", MOVIE_SECTION, title, year, guid, guids,
                 title_sort=_sort_title(title), added_at=_NOW - rng.randint(0, 4_000) * 86_400)
     if rng.random() < 0.05:  # localized library title; the original one stays in originalTitle
@@ -112,6 +112,30 @@ def _movie(lib: Library, rng: random.Random, ids: _Ids, k: int, titles: list[tup
         item.title_sort = None
     _user_state(rng, item, rated=0.10, watched=0.15)
     return lib.add(item)
+
+
+def _legacy_movie_guid(agent: float, n: int, imdb: str, tmdb: int) -> str:
+    """The primary guid of a film matched by an old agent: IMDb, Kodi NFO (IMDb or TMDb id), TMDb, HAMA, or none."""
+    if agent < 0.86:
+        return f"com.plexapp.agents.imdb://{imdb}?lang=en"
+    if agent < 0.88:
+        return f"com.plexapp.agents.xbmcnfo://{imdb}?lang=xn"
+    if agent < 0.89:
+        return f"com.plexapp.agents.xbmcnfo://{tmdb}?lang=xn"
+    if agent < 0.95:
+        return f"com.plexapp.agents.themoviedb://{tmdb}?lang=en"
+    if agent < 0.96:
+        return f"com.plexapp.agents.hama://anidb-{n}?lang=en"
+    return f"local://{n}"
+
+
+#: Old TV agents (upper bound of the random roll, guid prefix before the TVDB id, ?lang= suffix).
+_LEGACY_TV: tuple[tuple[float, str, str], ...] = (
+    (0.90, "com.plexapp.agents.thetvdb://", "?lang=en"),
+    (0.93, "com.plexapp.agents.thetvdbdvdorder://", "?lang=en"),
+    (0.95, "com.plexapp.agents.hama://tvdb-", "?lang=en"),
+    (0.97, "com.plexapp.agents.xbmcnfotv://", "?lang=xn"),
+)
 
 
 def _show(lib: Library, rng: random.Random, ids: _Ids, k: int, episodes: int) -> None:
@@ -124,11 +148,11 @@ def _show(lib: Library, rng: random.Random, ids: _Ids, k: int, episodes: int) ->
     if new_agent:
         guid = f"plex://show/{ids.plex(n)}"
         guids: tuple[str, ...] = (f"imdb://{ids.imdb(n)}", f"tmdb://{ids.tmdb(n)}", f"tvdb://{tvdb}")
-        base = ""
-    elif legacy < 0.97:
-        guid, guids, base = f"com.plexapp.agents.thetvdb://{tvdb}?lang=en", (), f"com.plexapp.agents.thetvdb://{tvdb}"
+        base = lang = ""
     else:
-        guid, guids, base = f"local://{n}", (), ""
+        prefix, lang = next(((p, lang) for bound, p, lang in _LEGACY_TV if legacy < bound), ("", ""))
+        base = f"{prefix}{tvdb}" if prefix else ""
+        guid, guids = (f"{base}{lang}" if base else f"local://{n}"), ()
     show = lib.add(Item(lib.new_key(), "show", SHOW_SECTION, title, year, guid, guids,
                         title_sort=_sort_title(title), added_at=_NOW - rng.randint(0, 4_000) * 86_400))
     _user_state(rng, show, rated=0.10, watched=0.0)
@@ -138,7 +162,7 @@ def _show(lib: Library, rng: random.Random, ids: _Ids, k: int, episodes: int) ->
     for s in range(1, seasons + 1):
         count = episodes // seasons + (1 if s <= episodes % seasons else 0)
         sn = ids.next()
-        s_guid = f"plex://season/{ids.plex(sn)}" if new_agent else (f"{base}/{s}?lang=en" if base else f"local://{sn}")
+        s_guid = f"plex://season/{ids.plex(sn)}" if new_agent else (f"{base}/{s}{lang}" if base else f"local://{sn}")
         season = lib.add(Item(lib.new_key(), "season", SHOW_SECTION, f"Season {s}", year + s - 1, s_guid,
                               index=s, parent_key=show.rating_key, added_at=show.added_at))
         for e in range(1, count + 1):
@@ -147,7 +171,7 @@ def _show(lib: Library, rng: random.Random, ids: _Ids, k: int, episodes: int) ->
                 e_guid = f"plex://episode/{ids.plex(en)}"
                 e_guids: tuple[str, ...] = (f"imdb://{ids.imdb(en)}", f"tvdb://{ids.tvdb(en)}")
             else:
-                e_guid, e_guids = (f"{base}/{s}/{e}?lang=en" if base else f"local://{en}"), ()
+                e_guid, e_guids = (f"{base}/{s}/{e}{lang}" if base else f"local://{en}"), ()
             ep = lib.add(Item(lib.new_key(), "episode", SHOW_SECTION, _episode_title(en, e), year + s - 1,
                               e_guid, e_guids, index=e, parent_key=season.rating_key,
                               grandparent_key=show.rating_key, added_at=show.added_at))

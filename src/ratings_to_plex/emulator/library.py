@@ -41,12 +41,17 @@ class Item:
 
     @property
     def imdb_id(self) -> str | None:
-        """The IMDb id exposed by this item (Guid child or legacy imdb agent guid), if any."""
+        """The IMDb id exposed by this item (Guid child, or a legacy imdb / Kodi NFO / HAMA guid), if any."""
         for g in self.guids:
             if g.startswith("imdb://"):
                 return g[7:]
-        if self.guid.startswith("com.plexapp.agents.imdb://"):
-            return self.guid[26:].split("?", 1)[0]
+        scheme, _, rest = self.guid.partition("://")
+        rest = rest.split("?", 1)[0]
+        if scheme == "com.plexapp.agents.hama" and rest.startswith("imdb-"):
+            rest = rest[5:]
+        if scheme in ("com.plexapp.agents.imdb", "com.plexapp.agents.xbmcnfo", "com.plexapp.agents.hama") \
+                and rest.startswith("tt"):
+            return rest
         return None
 
     def all_guids(self) -> Iterator[str]:
@@ -75,6 +80,7 @@ class Section:
     scanner: str
     uuid: str
     location: str
+    language: str = "en-US"  # legacy-agent sections use two letters ("en"), which their guids' ?lang= repeats
     keys_by_type: dict[str, list[int]] = field(default_factory=dict)
 
 

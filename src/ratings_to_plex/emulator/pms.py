@@ -17,6 +17,13 @@ from .render import (
 )
 
 VERSION = "1.41.3.9314-a0bfb8370"
+#: `includeGuids=1` (the <Guid> children) exists from this version on (python-plexapi PR #831).
+GUIDS_SINCE = (1, 24, 3)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = version.split("-", 1)[0].split(".")
+    return tuple(int(p) for p in parts[:3] if p.isdigit())
 
 
 def not_found(what: str = "Not Found") -> Response:
@@ -32,7 +39,7 @@ def bad_request(why: str) -> Response:
 def root(ctx: Context, req: Request) -> Response:
     return Response(body=container([
         ("size", 0), ("allowSync", 1), ("friendlyName", ctx.server_name), ("machineIdentifier", ctx.machine_id),
-        ("version", VERSION), ("platform", "Linux"), ("platformVersion", "6.8"), ("myPlex", 1),
+        ("version", ctx.version), ("platform", "Linux"), ("platformVersion", "6.8"), ("myPlex", 1),
         ("myPlexSigninState", "ok"), ("myPlexUsername", "demo@example.com"), ("myPlexSubscription", 0),
         ("multiuser", 1), ("claimed", 1), ("transcoderActiveVideoSessions", 0), ("updatedAt", 1_735_689_600),
     ]))
@@ -40,7 +47,7 @@ def root(ctx: Context, req: Request) -> Response:
 
 def identity(ctx: Context, req: Request) -> Response:
     return Response(body=container([("size", 0), ("claimed", 1), ("machineIdentifier", ctx.machine_id),
-                                    ("version", VERSION)]))
+                                    ("version", ctx.version)]))
 
 
 def library_root(ctx: Context, req: Request) -> Response:
@@ -85,10 +92,12 @@ def _filters(req: Request, libtype: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def _matches(item: Item, filters: Iterable[tuple[str, str, str]]) -> bool:
+def _matches(item: Item, filters: Iterable[tuple[str, str, str]], strict: bool) -> bool:
     for field, op, value in filters:
         if field == "guid":
-            if value not in item.all_guids():
+            # Real PMS compares the item's own guid attribute only, never its <Guid> children (python-plexapi
+            # PR #862); the lenient emulator also looks at the children.
+            if value != item.guid if strict else value not in item.all_guids():
                 return False
         elif field == "title":
             titles = (item.title, item.original_title or "", item.title_sort or "")
@@ -106,7 +115,7 @@ def _matches(item: Item, filters: Iterable[tuple[str, str, str]]) -> bool:
 
 
 def _select(lib: Library, keys: Sequence[int], filters: list[tuple[str, str, str]],
-            in_scope: Callable[[Item], bool]) -> list[Item]:
+            in_scope: Callable[[Item], bool], strict: bool) -> list[Item]:
     """Items of `keys` passing every filter; a guid filter goes through the index instead of a scan."""
     guid_values = [v for f, _, v in filters if f == "guid"]
     if guid_values:
@@ -116,13 +125,17 @@ def _select(lib: Library, keys: Sequence[int], filters: list[tuple[str, str, str
         candidates = [lib.items[k] for k in keys]
     if not filters:
         return candidates
-    return [i for i in candidates if _matches(i, filters)]
+    return [i for i in candidates if _matches(i, filters, strict)]
 
 
 def _listing(ctx: Context, req: Request, items: list[Item], attrs: list[tuple[str, object]],
              *, with_section: bool, always_guids: bool = False, meta: str = "") -> Response:
+    if ctx.strict and req.param("X-Plex-Container-Size") is None:
+        # PMS ≥ 1.28 logs "Missing X-Plex-Container-Size header. This will fail with status code 400 in the
+        # future", and users have met those 400s on section listings: the strict emulator is that future.
+        return bad_request("Missing X-Plex-Container-Size header")
     start, stop = _page(req, len(items))
-    guids = always_guids or req.flag("includeGuids")
+    guids = (always_guids or req.flag("includeGuids")) and _version_tuple(ctx.version) >= GUIDS_SINCE
     lib = ctx.library
     with lib.lock:
         body = "".join(render_item(lib, i, guids=guids, with_section=with_section) for i in items[start:stop])
@@ -149,7 +162,7 @@ def section_all(ctx: Context, req: Request, id: str) -> Response:
         return bad_request("unknown type")
     keys = section.keys_by_type.get(libtype, [])
     items = _select(ctx.library, keys, _filters(req, libtype),
-                    lambda i: i.section_id == section.key and i.type == libtype)
+                    lambda i: i.section_id == section.key and i.type == libtype, ctx.strict)
     meta = render_meta(section) if req.flag("includeMeta") else ""
     return _listing(ctx, req, items, [*section_container_attrs(section), ("title2", f"All {libtype.title()}s")],
                     with_section=False, meta=meta)
@@ -174,18 +187,27 @@ def library_all(ctx: Context, req: Request) -> Response:
         for t, ks in section.keys_by_type.items():
             if not libtype or t == libtype:
                 keys.extend(ks)
-    items = _select(lib, keys, _filters(req, libtype or ""), lambda i: not libtype or i.type == libtype)
+    items = _select(lib, keys, _filters(req, libtype or ""), lambda i: not libtype or i.type == libtype,
+                    ctx.strict)
     return _listing(ctx, req, items, [("allowSync", 0), ("identifier", "com.plexapp.plugins.library")],
                     with_section=True)
 
 
 def metadata(ctx: Context, req: Request, rk: str) -> Response:
-    """One or more items (comma-separated keys); full metadata always carries Guid children."""
+    """One or more items (comma-separated keys); full metadata always carries Guid children.
+
+    Real PMS answers 404 for the whole request when any one key is unknown (a deleted or trashed item); the lenient
+    emulator leaves unknown keys out. A list of keys is a listing (paging headers); one key is not (plexapi's
+    reload sends none).
+    """
     lib = ctx.library
-    items = [lib.items[int(k)] for k in rk.split(",") if k.isdigit() and int(k) in lib.items]
-    if not items:
+    keys = rk.split(",")
+    items = [lib.items[int(k)] for k in keys if k.isdigit() and int(k) in lib.items]
+    if not items or (ctx.strict and len(items) < len(keys)):
         return not_found("item")
     section = lib.sections[items[0].section_id]
+    if len(keys) == 1 and req.param("X-Plex-Container-Size") is None:
+        req = Request(req.method, req.path, {**req.query, "X-Plex-Container-Size": "1"}, req.headers, req.body)
     return _listing(ctx, req, items, [*section_container_attrs(section)], with_section=True, always_guids=True)
 
 
@@ -229,9 +251,9 @@ def _parse_rating(raw: str | None) -> float | Response | None:
     return value
 
 
-def _set_rating(item: Item, value: float | None) -> None:
+def _set_rating(item: Item, value: float | None, rated_at: int | None = None) -> None:
     item.user_rating = value
-    item.last_rated_at = None if value is None else int(time.time())
+    item.last_rated_at = None if value is None else (rated_at or int(time.time()))
 
 
 def rate(ctx: Context, req: Request) -> Response:
@@ -241,9 +263,25 @@ def rate(ctx: Context, req: Request) -> Response:
     value = _parse_rating(req.query.get("rating"))
     if isinstance(value, Response):
         return value
+    rated_at = _parse_rated_at(req.query.get("ratedAt"))
+    if isinstance(rated_at, Response):
+        return rated_at
     with ctx.library.lock:
-        _set_rating(item, value)
+        _set_rating(item, value, rated_at)
     return Response()
+
+
+def _parse_rated_at(raw: str | None) -> int | Response | None:
+    """`ratedAt` (epoch seconds, optional): when the user rated the title; PMS refuses one in the future."""
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        return bad_request("ratedAt not a number")
+    if value > time.time() + 60 or value < 0:
+        return bad_request("ratedAt in the future")
+    return value
 
 
 def scrobble(ctx: Context, req: Request) -> Response:

@@ -68,7 +68,9 @@ def render_item(lib: Library, item: Item, *, guids: bool, with_section: bool) ->
     if is_dir:
         leaf_count, viewed = lib.leaf_counts(item)
         parts.append(f' leafCount="{leaf_count}" viewedLeafCount="{viewed}" childCount="{len(item.children or ())}"')
-        view_count = lib.effective_view_count(item)
+        # A show's (season's) viewCount counts plays of its episodes, so partly watched shows have one too;
+        # "watched" is viewedLeafCount == leafCount.
+        view_count = sum(leaf.view_count for leaf in lib.leaves(item))
     else:
         view_count = item.view_count
     if view_count:
@@ -128,7 +130,7 @@ def render_section_directory(section: Section) -> str:
         "Directory",
         [
             ("key", section.key), ("type", section.type), ("title", section.title), ("agent", section.agent),
-            ("scanner", section.scanner), ("language", "en-US"), ("uuid", section.uuid), ("allowSync", 1),
+            ("scanner", section.scanner), ("language", section.language), ("uuid", section.uuid), ("allowSync", 1),
             ("filters", 1), ("refreshing", 0), ("content", 1), ("directory", 1), ("createdAt", 1_600_000_000),
             ("updatedAt", 1_735_689_600), ("scannedAt", 1_735_689_600), ("hidden", 0),
         ],
