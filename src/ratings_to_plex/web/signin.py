@@ -1,0 +1,73 @@
+"""Signing in from the browser: the Plex PIN flow with its link shown in the page, or a server URL + token.
+
+A server in a container cannot open a browser, so the link is shown and the *server* polls plex.tv in a background
+thread until the user approves; the page asks `/signin/status` now and then. The token never leaves the server.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from ..errors import RatingsToPlexError
+from ..security import redact
+
+if TYPE_CHECKING:
+    from ..plex.session import PinLogin
+
+PIN_TIMEOUT_S: Final = 600.0
+
+
+class PinState(str, enum.Enum):
+    WAITING = "waiting"
+    APPROVED = "approved"
+    FAILED = "failed"
+
+
+@dataclass
+class PinSignIn:
+    """One PIN sign-in in progress; `token` is set (server-side only) once plex.tv says it was approved."""
+
+    url: str
+    login: PinLogin
+    state: PinState = PinState.WAITING
+    message: str = ""
+    token: str | None = field(default=None, repr=False)
+    deadline: float = field(default_factory=lambda: time.monotonic() + PIN_TIMEOUT_S)
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def seconds_left(self) -> int:
+        return max(0, int(self.deadline - time.monotonic()))
+
+
+Callback = Callable[[PinSignIn], None]
+
+
+def start_pin(on_done: Callback) -> PinSignIn:
+    """Ask plex.tv for a PIN (raises PlexError when plex.tv cannot be reached) and poll it in a daemon thread;
+    `on_done(sign_in)` runs in that thread once it is approved or failed (not after a cancel)."""
+    from ..plex.session import PinLogin
+
+    login = PinLogin()
+    sign_in = PinSignIn(login.start(), login)
+    threading.Thread(target=_wait, args=(sign_in, on_done), name="web-pin", daemon=True).start()
+    return sign_in
+
+
+def _wait(sign_in: PinSignIn, on_done: Callback) -> None:
+    try:
+        token = sign_in.login.wait(max(1.0, sign_in.deadline - time.monotonic()), cancel=sign_in.cancel)
+    except RatingsToPlexError as exc:
+        if sign_in.cancel.is_set():
+            return
+        sign_in.message = redact(str(exc)).replace("Run `ratings-to-plex login` again", "Start again")
+        sign_in.state = PinState.FAILED
+    else:
+        sign_in.token = token
+        sign_in.state = PinState.APPROVED
+    on_done(sign_in)

@@ -1,0 +1,73 @@
+// ratings-to-plex web UI: small progressive enhancements over plain server-rendered forms (no framework).
+// Every form works without this file; with it, choices submit themselves, sign-in continues on its own, and the
+// progress bar follows the running job live (server-sent events), in every open tab.
+"use strict";
+
+(function () {
+  document.documentElement.classList.add("js");
+
+  // Selects and file inputs marked data-autosubmit submit their form when they change.
+  document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
+    el.addEventListener("change", function () {
+      if (el.form) { el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit(); }
+    });
+  });
+
+  // The preview filter box filters as you type (after a short pause).
+  var search = document.querySelector("[data-testid=preview-search]");
+  if (search && search.form) {
+    var timer = null;
+    search.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { search.form.submit(); }, 400);
+    });
+    if (search.value) { search.focus(); search.setSelectionRange(search.value.length, search.value.length); }
+  }
+
+  // A button is pressed once: disable it while its form is on its way (no double writes).
+  document.querySelectorAll("form[method=post]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (b) {
+        setTimeout(function () { b.disabled = true; }, 0);
+      });
+    });
+  });
+
+  // PIN sign-in: ask the server (which polls plex.tv) until the sign-in is approved, refused or expired.
+  var pin = document.querySelector("[data-pin-state=waiting]");
+  if (pin) {
+    var status = document.getElementById("pin-status");
+    var poll = function () {
+      fetch("/signin/status", { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          if (s.state !== "waiting") { window.location.reload(); return; }
+          if (status && s.seconds_left) { status.textContent = "Waiting for approval… (" + s.seconds_left + " s left)"; }
+          setTimeout(poll, 1000);
+        })
+        .catch(function () { setTimeout(poll, 2000); });
+    };
+    setTimeout(poll, 1000);
+  }
+
+  // Live progress of this server's write job: every tab listens; a job starting or ending refreshes the page.
+  var job = document.getElementById("job");
+  if (job && window.EventSource && document.querySelector("[data-testid=server]")) {
+    var shown = job.getAttribute("data-job") || "";
+    var active = job.getAttribute("data-state") === "running" || job.getAttribute("data-state") === "cancelling";
+    var source = new EventSource("/events");
+    var bar = job.querySelector("progress");
+    var text = document.getElementById("progress-text");
+    source.addEventListener("progress", function (e) {
+      var p = JSON.parse(e.data);
+      if (String(p.job) !== shown) { source.close(); window.location.reload(); return; }
+      if (bar) { bar.max = Math.max(1, p.total); bar.value = p.done; bar.textContent = p.done + " / " + p.total; }
+      if (text) { text.textContent = p.text; }
+    });
+    source.addEventListener("end", function (e) {
+      var p = JSON.parse(e.data);
+      if (active || String(p.job) !== shown) { source.close(); window.location.reload(); }
+    });
+    window.addEventListener("beforeunload", function () { source.close(); });
+  }
+})();

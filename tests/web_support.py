@@ -1,0 +1,60 @@
+"""Helpers for the web UI tests: the real app under uvicorn in a thread, on a free 127.0.0.1 port."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from types import TracebackType
+
+import httpx
+import uvicorn
+
+from ratings_to_plex.web.serve import bind
+from ratings_to_plex.web.server import create_app
+from ratings_to_plex.web.settings import WebSettings
+
+LONG_TOKEN = "correct-horse-battery-staple-42"
+
+
+class WebServer:
+    """`with WebServer(settings) as web: httpx.get(web.url + "healthz")` — stops (and cleans up) on exit."""
+
+    def __init__(self, settings: WebSettings | None = None) -> None:
+        self.settings = settings or WebSettings()
+        self.sock = bind("127.0.0.1", 0)
+        self.port = int(self.sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.app = create_app(self.settings)
+        config = uvicorn.Config(self.app, log_config=None, log_level="warning", access_log=False, lifespan="on",
+                                timeout_graceful_shutdown=1)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> WebServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the web server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+        self.sock.close()
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def messages(html: str) -> list[str]:
+    return [m.strip() for m in re.findall(r'class="msg [^"]*"[^>]*>([^<]*)<', html)]
