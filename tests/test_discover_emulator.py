@@ -25,6 +25,12 @@ def _get(emu: Emulator, path: str, token: str | None, method: str = "GET", **par
     return requests.request(method, emu.discover_url + path, params=params, headers=headers, timeout=10)
 
 
+def _key(emu: Emulator, guid: str) -> str:
+    title = emu.discover.find(guid)
+    assert title is not None
+    return str(title.key)
+
+
 def test_account_token_required_and_server_tokens_of_other_users_refused(emu: Emulator) -> None:
     assert _get(emu, "/library/metadata/matches", None, type=1, guid="imdb://tt0095016").status_code == 401
     assert _get(emu, "/library/metadata/matches", "wrong", type=1, guid="imdb://tt0095016").status_code == 401
@@ -63,7 +69,7 @@ def test_search_needs_search_providers(emu: Emulator) -> None:
 
 
 def test_rating_and_views_are_per_account(emu: Emulator) -> None:
-    key = emu.discover.find("imdb://tt0095016").key  # type: ignore[union-attr]
+    key = _key(emu, "imdb://tt0095016")
     other = emu.ctx.users.people[2].account_token
     assert _get(emu, "/actions/rate", emu.token, "PUT", identifier="tv.plex.provider.discover", key=key,
                 rating=8).status_code == 200
@@ -86,7 +92,7 @@ def test_rating_and_views_are_per_account(emu: Emulator) -> None:
     {"identifier": "tv.plex.provider.discover", "rating": "nan!"},
 ])
 def test_bad_rate_requests_are_refused(emu: Emulator, params: dict[str, Any]) -> None:
-    key = emu.discover.find("imdb://tt0095016").key  # type: ignore[union-attr]
+    key = _key(emu, "imdb://tt0095016")
     assert _get(emu, "/actions/rate", emu.token, "PUT", key=key, **params).status_code == 400
     assert emu.discover.rating(emu.token, key) is None
 
