@@ -144,6 +144,10 @@ class DiscoverClient:
             if retry is not None and hasattr(retry, "new"):
                 adapter.max_retries = retry.new(  # type: ignore[attr-defined]
                     status_forcelist=(500, 502, 503, 504), respect_retry_after_header=False)
+        # A scrobble adds a view each time it lands, and a lost answer does not mean it did not: never resent
+        # blindly (the executor reads the state back and resends only if the title is still unwatched).
+        self._once = make_session(verify=verify, retry=RetryPolicy(attempts=0, timeout_s=_RETRY.timeout_s),
+                                  pool_size=2)
         self.stats = DiscoverStats()
         self._finds: dict[tuple[str, str], OnlineTitle | None] = {}
         self._searches: dict[tuple[str, str], list[OnlineTitle]] = {}
@@ -211,9 +215,12 @@ class DiscoverClient:
                 self.stats.requests += 1
                 self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + 1
             try:
-                resp = self.session.request(method, base + path, params=dict(params), headers=headers,
-                                            timeout=_RETRY.timeout_s, allow_redirects=False)
+                session = self._once if kind == "scrobble" else self.session
+                resp = session.request(method, base + path, params=dict(params), headers=headers,
+                                       timeout=_RETRY.timeout_s, allow_redirects=False)
                 body = self._read(resp)
+            except PlexConnectionError:
+                raise  # the transport's own message (too big, too slow, cut short) says it best
             except requests.exceptions.SSLError:
                 raise PlexConnectionError(f"TLS certificate check failed for {self.where}.") from None
             except requests.exceptions.RequestException:
