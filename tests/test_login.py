@@ -72,7 +72,11 @@ def test_owned_servers_leave_out_friends_and_players(emu: Emulator) -> None:
     assert [s.name for s in servers] == ["Plex Emulator"]
     assert servers[0].connections == (emu.url,)
     assert servers[0].client_identifier == emu.machine_identifier
-    assert set(servers[0].to_json()) == {"name", "client_identifier", "platform", "version", "owned", "connections"}
+    assert set(servers[0].to_json()) == {"name", "client_identifier", "platform", "version", "owned", "shared_by",
+                                         "connections"}
+    listed = session.list_servers(emu.token)  # `servers` also shows the ones shared with the account
+    assert [(s.label, s.owned) for s in listed] == [("Plex Emulator", True),
+                                                   ("Friend's Server 1 (shared by friend)", False)]
 
 
 def test_rejected_token_is_an_auth_error(emu: Emulator) -> None:
@@ -124,9 +128,13 @@ def test_best_reachable_address_wins(emu: Emulator) -> None:
 
 
 def test_prefetch_servers_fills_libraries(emu: Emulator) -> None:
-    [server] = session.prefetch_servers(emu.token)
-    assert server.error is None and server.libraries is not None
-    assert {s.title for s in server.libraries} >= {"Movies", "TV Shows"}
+    own, shared = session.prefetch_servers(emu.token)
+    assert own.error is None and own.libraries is not None
+    assert {s.title for s in own.libraries} >= {"Movies", "TV Shows"}
+    # the emulator's stand-in for a friend's server answers as another machine: reported, not fatal
+    assert not shared.owned and shared.libraries is None
+    assert shared.error is not None
+    assert "Could not reach the server \"Friend's Server 1 (shared by friend)\"" in shared.error
 
 
 # -- `login` as a person runs it: a real process, a (stub) browser ------------------------------------------------

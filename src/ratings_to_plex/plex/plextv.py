@@ -19,6 +19,7 @@ from requests.adapters import BaseAdapter, HTTPAdapter
 
 from ..errors import AuthError, PlexConnectionError
 from .client import RetryPolicy, make_session, plex_errors
+from .credentials import client_identifier
 
 PLEXTV_ENV: Final = "RATINGS_TO_PLEX_PLEXTV_URL"
 PLEXTV_DEFAULT: Final = "https://plex.tv"
@@ -63,6 +64,7 @@ class _RewritingAdapter(BaseAdapter):
 def plextv_session(verify: bool = True, *, retry: RetryPolicy | None = None) -> requests.Session:
     """A retrying session for plex.tv calls, redirected to `plextv_base()` when that is not the real plex.tv."""
     policy = retry or PLEXTV_RETRY
+    client_identifier()  # plex.tv sees this installation's own id, never a shared one
     session = make_session(verify=verify, retry=policy, pool_size=4)
     base = plextv_base()
     if base != PLEXTV_DEFAULT:
