@@ -20,9 +20,11 @@ from ratings_to_plex.app.events import Event
 from ratings_to_plex.discover_plan import add_discover, discover_summary
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.emulator.discover_catalogue import Title
+from ratings_to_plex.errors import UsageError
 from ratings_to_plex.model import RunStatus, RunSummary
+from ratings_to_plex.plex.credentials import delete_token, save_token
 from ratings_to_plex.plex.discover import DISCOVER_ENV, PACE_ENV
-from ratings_to_plex.plex.discover_items import DiscoverKeys, WithDiscover
+from ratings_to_plex.plex.discover_items import WithDiscover, with_discover
 
 SAMPLES = Path(str(files("ratings_to_plex.data")))
 IMDB = SAMPLES / "sample_imdb_ratings.csv"
@@ -38,6 +40,7 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     with Emulator(EmulatorConfig(demo=True)) as e:
         monkeypatch.setenv(DISCOVER_ENV, e.discover_url)  # never the real service
         monkeypatch.setenv(PACE_ENV, "40")
+        save_token(e.token)  # signed in: Discover uses the account's token
         yield e
 
 
@@ -49,11 +52,9 @@ def session(tmp_path: Path) -> Iterator[AppSession]:
 
 
 def connect(session: AppSession, emu: Emulator) -> Connection:
+    """A connection as the session opens it: Discover-aware, with the signed-in account's token."""
     conn = session.connect_url(emu.url, emu.token)
-    if isinstance(conn.client, WithDiscover):
-        return conn
-    keys = DiscoverKeys(session.journal_path.with_name("discover_titles.sqlite3"))
-    return Connection(WithDiscover(conn.client, lambda: emu.token, keys), conn.identity)
+    return Connection(with_discover(conn.client, session.journal_path, None), conn.identity)
 
 
 def sync(session: AppSession, emu: Emulator, file: Path, *, discover: bool = True, mark_watched: bool = False,
@@ -194,3 +195,23 @@ def test_plan_shows_discover_changes_apart(emu: Emulator, session: AppSession) -
     add_discover(plan, conn.client)
     assert discover_summary(plan) == f"On Plex Discover (not in your libraries): {len(ONLINE)}"
     assert emu.discover.rated(emu.token) == {}  # planning writes nothing
+
+
+def test_discover_needs_a_signed_in_account(emu: Emulator, session: AppSession) -> None:
+    delete_token()
+    conn = connect(session, emu)
+    plan = session.preview(conn, session.read([IMDB])[0], SyncOptions(all_libraries=True))
+    assert isinstance(conn.client, WithDiscover)
+    with pytest.raises(UsageError, match="login"):
+        add_discover(plan, conn.client)
+    assert discover_requests(emu) == {}
+
+
+def test_undo_in_a_new_session_still_knows_where_the_titles_are(emu: Emulator, session: AppSession,
+                                                                tmp_path: Path) -> None:
+    summary = sync(session, emu, IMDB)
+    later = AppSession(journal_path=session.journal_path, report_dir=tmp_path / "later")  # another process
+    conn = connect(later, emu)
+    undo = later.write(conn, later.plan_undo(conn, summary.run_id))
+    later.close()
+    assert undo.status == RunStatus.DONE and emu.discover.rated(emu.token) == {}

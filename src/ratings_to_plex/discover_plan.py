@@ -17,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
+from .errors import UsageError
 from .match import MATCHED, NOT_FOUND, Match
 from .plan import Change, Plan, plan_change
+from .plex.client import PlexClient
 from .plex.discover import DiscoverClient, OnlineTitle
 from .plex.discover_items import WithDiscover, on_discover
 from .sources.model import RatingRow
@@ -72,12 +74,17 @@ def resolve(client: DiscoverClient, row: RatingRow) -> tuple[OnlineTitle | None,
     return None, f"no title called {row.title!r} ({row.year}) on Plex Discover"
 
 
-def add_discover(plan: Plan, client: WithDiscover, log: Callable[[str], None] = lambda _: None) -> DiscoverOutcome:
-    """Look up the plan's not-found rows on Discover and add a change for every one found (in place)."""
+def add_discover(plan: Plan, client: PlexClient, log: Callable[[str], None] = lambda _: None) -> DiscoverOutcome:
+    """Look up the plan's not-found rows on Discover and add a change for every one found (in place).
+
+    `client` is the connection's client, made Discover-aware when connecting (`plex.discover_items.with_discover`).
+    """
     pending = [i for i, m in enumerate(plan.matches) if m.status == NOT_FOUND]
     result = DiscoverOutcome()
     if not pending:
         return result
+    if not isinstance(client, WithDiscover):
+        raise UsageError("This connection cannot reach Plex Discover (it was not opened for it).")
     discover = client.discover
     before = discover.stats.requests
     log(f"Looking up {len(pending)} row(s) not in your libraries on Plex Discover")

@@ -50,30 +50,37 @@ class DiscoverKeys:
     """Rating key → (hex, type, title, year) of every Discover title a plan used, kept across processes."""
 
     def __init__(self, path: Path | None) -> None:
+        self.path = path
         self._memory: dict[int, OnlineTitle] = {}
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+
+    def _open(self, create: bool) -> sqlite3.Connection | None:
+        """The file, opened on first use (a run that never touches Discover never creates it)."""
+        if self._db is None and self.path is not None and (create or self.path.exists()):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
             self._db.execute("CREATE TABLE IF NOT EXISTS titles (key INTEGER PRIMARY KEY, hex TEXT NOT NULL, "
                              "type TEXT NOT NULL, title TEXT NOT NULL, year INTEGER)")
             self._db.commit()
+        return self._db
 
     def remember(self, title: OnlineTitle) -> None:
         key = discover_key(title.key)
         with self._lock:
             self._memory[key] = title
-            if self._db is not None:
-                self._db.execute("INSERT OR REPLACE INTO titles VALUES (?, ?, ?, ?, ?)",
-                                 (key, title.key, title.type, title.title, title.year))
-                self._db.commit()
+            db = self._open(create=True)
+            if db is not None:
+                db.execute("INSERT OR REPLACE INTO titles VALUES (?, ?, ?, ?, ?)",
+                           (key, title.key, title.type, title.title, title.year))
+                db.commit()
 
     def title(self, key: int) -> OnlineTitle | None:
         with self._lock:
             found = self._memory.get(key)
-            if found is None and self._db is not None:
-                row = self._db.execute("SELECT hex, type, title, year FROM titles WHERE key = ?", (key,)).fetchone()
+            db = self._open(create=False) if found is None else None
+            if db is not None:
+                row = db.execute("SELECT hex, type, title, year FROM titles WHERE key = ?", (key,)).fetchone()
                 if row is not None:
                     found = self._memory[key] = OnlineTitle(row[0], row[1], row[2], row[3])
             return found
@@ -180,3 +187,29 @@ def _element(root: Element, title: OnlineTitle) -> None:
     el = SubElement(root, "Directory" if title.type == "show" else "Video", attrs)
     for guid in title.guids:
         SubElement(el, "Guid", {"id": guid})
+
+
+def with_discover(client: PlexClient, journal_path: Path, user_id: str | None, *, verify: bool = True,
+                  account_token: Callable[[], str | None] | None = None) -> WithDiscover:
+    """`client` able to reach Discover when a plan, an undo or a resume names a Discover title.
+
+    The token is the signed-in account's (`ratings-to-plex login`) unless `account_token` gives another account's
+    (a Home user's own account token); a Home user without one is refused rather than rated as the owner.
+    """
+    if isinstance(client, WithDiscover):
+        return client
+    if account_token is None:
+        account_token = _signed_in if user_id is None else _no_home_token
+    return WithDiscover(client, account_token, DiscoverKeys(journal_path.with_name("discover_titles.sqlite3")),
+                        verify=verify)
+
+
+def _signed_in() -> str | None:
+    from .credentials import load_token
+
+    return load_token()
+
+
+def _no_home_token() -> str | None:
+    raise UsageError("Rating on Plex Discover for a Home user needs that user's own account token, which this "
+                     "run does not have: run without --discover, or as the signed-in account.")
