@@ -25,6 +25,7 @@ from ratings_to_plex.model import RunStatus, RunSummary
 from ratings_to_plex.plex.credentials import delete_token, save_token
 from ratings_to_plex.plex.discover import DISCOVER_ENV, PACE_ENV
 from ratings_to_plex.plex.discover_items import WithDiscover, with_discover
+from ratings_to_plex.report import plan_summary
 
 SAMPLES = Path(str(files("ratings_to_plex.data")))
 IMDB = SAMPLES / "sample_imdb_ratings.csv"
@@ -90,6 +91,7 @@ def test_discover_rates_exactly_the_rows_missing_from_the_libraries(emu: Emulato
     assert discover_requests(emu)["PUT /discover/actions/rate"] == len(ONLINE)  # one write per change
     assert discover_requests(emu)["GET /discover/library/metadata/matches"] == len(ONLINE)  # one lookup per id
     assert summary.counts["Not found in Plex"] == 0
+    assert summary.counts["Rated on Discover"] == len(ONLINE) and summary.counts["Updated"] == 44  # apart
     assert summary.unmatched_csv is not None
     with summary.unmatched_csv.open(encoding="utf-8-sig") as fh:
         listed = {row["Const"] for row in csv.DictReader(fh)}
@@ -194,6 +196,7 @@ def test_plan_shows_discover_changes_apart(emu: Emulator, session: AppSession) -
     assert isinstance(conn.client, WithDiscover)
     add_discover(plan, conn.client)
     assert discover_summary(plan) == f"On Plex Discover (not in your libraries): {len(ONLINE)}"
+    assert f"On Plex Discover (not in your libraries): {len(ONLINE)}" in plan_summary(plan)
     assert emu.discover.rated(emu.token) == {}  # planning writes nothing
 
 

@@ -11,6 +11,7 @@ a URL; redirects are refused (they would carry it elsewhere).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -25,6 +26,7 @@ import requests
 from ..errors import AuthError, PlexConnectionError, PlexError
 from ..security import redact, register_secret
 from .client import RetryPolicy, make_session
+from .items import LibraryItem
 
 DISCOVER_ENV: Final = "RATINGS_TO_PLEX_DISCOVER_URL"
 DISCOVER_DEFAULT: Final = "https://discover.provider.plex.tv"
@@ -38,6 +40,22 @@ _MAX_WAIT_S: Final = 60.0
 _TRIES_429: Final = 6
 # 5xx and network errors are retried by the transport; 429 is ours (the bucket must hold for every thread).
 _RETRY: Final = RetryPolicy(attempts=3, backoff_s=0.5, timeout_s=20.0)
+
+
+#: Discover titles become library items with rating keys from here up (servers count from 1) in this "section".
+KEY_BASE: Final = 1 << 62
+DISCOVER_SECTION: Final = -1
+DISCOVER_LIBRARY: Final = "Plex Discover"
+
+
+def on_discover(item: LibraryItem) -> bool:
+    """Whether an item is a title on Plex Discover rather than in a library."""
+    return item.rating_key >= KEY_BASE
+
+
+def discover_key(hex_id: str) -> int:
+    """The stable rating key standing for a Discover id (60 bits of its hash above `KEY_BASE`)."""
+    return KEY_BASE + int(hashlib.sha1(hex_id.encode()).hexdigest()[:15], 16)
 
 
 def discover_bases() -> tuple[str, str]:

@@ -10,7 +10,6 @@ small SQLite file next to the journal, so that an undo or a resume in a later pr
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -20,23 +19,20 @@ from xml.etree.ElementTree import Element, SubElement
 
 from ..errors import UsageError
 from .client import ItemGone, PlexClient
-from .discover import DiscoverClient, OnlineTitle
+from .discover import (
+    DISCOVER_LIBRARY,
+    DISCOVER_SECTION,
+    KEY_BASE,
+    DiscoverClient,
+    OnlineTitle,
+    discover_key,
+    on_discover,
+)
 from .items import LibraryItem
 
-KEY_BASE: Final = 1 << 62
-DISCOVER_SECTION: Final = -1
-DISCOVER_LIBRARY: Final = "Plex Discover"
+__all__ = ["DISCOVER_LIBRARY", "DISCOVER_SECTION", "KEY_BASE", "DiscoverKeys", "WithDiscover", "as_item",
+           "discover_key", "on_discover", "with_discover"]
 _METADATA: Final = "/library/metadata/"
-
-
-def on_discover(item: LibraryItem) -> bool:
-    """Whether an item is a title on Plex Discover rather than in a library."""
-    return item.rating_key >= KEY_BASE
-
-
-def discover_key(hex_id: str) -> int:
-    """The stable rating key standing for a Discover id (60 bits of its hash above `KEY_BASE`)."""
-    return KEY_BASE + int(hashlib.sha1(hex_id.encode()).hexdigest()[:15], 16)
 
 
 def as_item(title: OnlineTitle) -> LibraryItem:
