@@ -16,6 +16,7 @@ from typing import Final, Protocol
 from .errors import AuthError, PlexConnectionError, PlexError, RatingsToPlexError
 from .plan import Change
 from .plex.client import PlexClient
+from .plex.items import LibraryItem
 from .security import redact
 
 UPDATED: Final = "updated"  # the rating and/or watched state was written
@@ -24,6 +25,7 @@ CANCELLED: Final = "cancelled"  # never attempted: the run was cancelled or stop
 # Writes are tiny and latency-bound: with 20 ms per round trip, 8 in flight cap a run at ~400 writes/s and 16 at
 # ~800 (benchmarks/README.md). A home server queues what it cannot run at once; it does not fail.
 DEFAULT_WORKERS: Final = 16
+SCROBBLE_TRIES: Final = 5  # a scrobble whose answer was lost is re-sent (after checking) at most this often
 LOST_AFTER: Final = 3  # this many writes in a row failing to reach the server (at least `workers`) stop the run
 
 
@@ -77,7 +79,7 @@ def apply_change(client: PlexClient, change: Change) -> Outcome:
             client.rate(change.item.rating_key, change.item.type, change.new_rating)
             rated = True
         if change.watched is not None:
-            client.mark_watched(change.item.rating_key, change.item.type, change.watched)
+            _mark_watched(client, change)
             watched = True
     except AuthError:
         raise
@@ -86,6 +88,24 @@ def apply_change(client: PlexClient, change: Change) -> Outcome:
     except RatingsToPlexError as exc:
         return Outcome(change, FAILED, rated, watched, redact(str(exc)), time.time())
     return Outcome(change, UPDATED, rated, watched, None, time.time())
+
+
+def _mark_watched(client: PlexClient, change: Change) -> None:
+    """Mark (un)watched. A scrobble adds a view each time it lands and a lost answer does not mean it did not land,
+    so the transport never retries it: here, after a failure, the item is read again and the scrobble re-sent only
+    if the item is still unwatched. (Unscrobbling is idempotent; the transport retries it like any request.)"""
+    watched = bool(change.watched)
+    for attempt in range(1, SCROBBLE_TRIES + 1):
+        try:
+            client.mark_watched(change.item.rating_key, change.item.type, watched)
+            return
+        except PlexConnectionError:
+            if not watched or attempt == SCROBBLE_TRIES:
+                raise
+        time.sleep(min(0.1 * 2 ** attempt, 2.0))
+        root = client.get(f"/library/metadata/{change.item.rating_key}")
+        if any(LibraryItem.from_element(el, 0).watched for el in root if "ratingKey" in el.attrib):
+            return  # the lost scrobble did land
 
 
 def apply_plan(

@@ -17,15 +17,14 @@ from typing import Any, Final
 from .apply import FAILED, UPDATED, Outcome
 from .match import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH
 from .plan import KEPT_EXISTING, NOT_NEWER, UNCHANGED, Change, Plan
-from .plex.discover import on_discover
 from .plex.items import LibraryItem
-from .security import safe_cell
+from .security import clean_text, private_dir, private_file, safe_cell
 from .sources.model import EMPTY_RATING, INVALID_RATING, MISSING_IMDB_ID
 
 BREAKDOWN: Final = ("Skipped unchanged", "Missing IMDb ID", "Invalid rating value", "Not found in Plex",
                     "Type mismatch", "Rate failed errors", "Exported failures")
 EXTRA: Final = ("Updated", "Marked watched", "Ambiguous", "Filtered by type", "Empty rating skipped",
-                "Kept by policy", "Not attempted", "Rated on Discover")
+                "Kept by policy", "Not attempted")
 _MATCH_LABEL: Final = {NOT_FOUND: "Not found in Plex", AMBIGUOUS: "Ambiguous", TYPE_MISMATCH: "Type mismatch",
                        FILTERED: "Filtered by type"}
 
@@ -115,7 +114,7 @@ def tally(plan: Plan, outcomes: Iterable[Outcome], dry_run: bool) -> Tally:
             continue
         line, raw = (ch.row.line, ch.row.raw) if ch.row else (0, {})
         if dry_run or (outcome is not None and outcome.status == UPDATED):
-            c["Rated on Discover" if on_discover(ch.item) else "Updated"] += int(ch.set_rating)
+            c["Updated"] += int(ch.set_rating)
             c["Marked watched"] += int(bool(ch.watched))
         elif outcome is not None and outcome.status == FAILED:
             c["Rate failed errors"] += 1
@@ -139,15 +138,16 @@ def write_unmatched_csv(folder: Path, source: str, stem: str, columns: list[str]
     """`Unmatched_<source>_<stem>_YYYYMMDD_HHMMSS.csv`: the source columns in order + line, reason, candidate."""
     if not rows:
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"Unmatched_{source}_{_safe_stem(stem)}_{when}.csv"
+    path = private_dir(folder) / f"Unmatched_{source}_{_safe_stem(stem)}_{when}.csv"
     extra = [k for r in rows for k in r.raw if k not in columns]
     header = list(columns) + list(dict.fromkeys(extra)) + ["Line", "Reason", "Best candidate"]
-    with path.open("w", encoding="utf-8-sig", newline="", errors="replace") as fh:
+    with private_file(path).open("w", encoding="utf-8-sig", newline="", errors="replace") as fh:
         writer = csv.writer(fh)
         writer.writerow([safe_cell(h) for h in header])
         for r in sorted(rows, key=lambda r: r.line):
-            values = [r.raw.get(col, "") for col in header[:-3]] + [str(r.line), r.reason, r.candidate]
+            # The reason and the candidate carry server text (error bodies, titles): no escape sequences in them.
+            values = [r.raw.get(col, "") for col in header[:-3]] + [str(r.line), clean_text(r.reason),
+                                                                     clean_text(r.candidate)]
             writer.writerow([safe_cell(v or "") for v in values])
     return path
 
@@ -160,8 +160,6 @@ def plan_summary(plan: Plan) -> str:
     """One line saying what a plan would do, shown before asking to write."""
     counts = tally(plan, [], dry_run=True).counts
     parts = [f"{counts['Updated']} rating(s) to write"]
-    if counts["Rated on Discover"]:
-        parts.append(f"On Plex Discover (not in your libraries): {counts['Rated on Discover']}")
     if counts["Marked watched"]:
         parts.append(f"{counts['Marked watched']} to mark watched")
     labels = ("Skipped unchanged", "Kept by policy", "Not found in Plex", "Ambiguous", "Type mismatch",

@@ -13,10 +13,11 @@ import sys
 from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import Any
 
 from .apply import FAILED, Outcome
 from .report import update_line, watched_line
-from .security import RedactingFilter, redact
+from .security import RedactingFilter, clean_text, private_dir, private_file, redact
 
 _FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
 _ids = itertools.count(1)
@@ -26,6 +27,11 @@ class _QuietFailures:
     """Mixin: on a write error, say so once on stderr, then keep going without the file."""
 
     warned = False
+
+    def _open(self) -> Any:
+        """Every log file (rotated ones too) is created 0600: logs name titles, servers and errors."""
+        private_file(Path(getattr(self, "baseFilename", "")))
+        return super()._open()  # type: ignore[misc]
 
     def handleError(self, record: logging.LogRecord) -> None:
         if not self.warned:
@@ -54,7 +60,7 @@ class RunLog:
         self.logger.propagate = False
         self._handlers: list[logging.Handler] = []
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
             handlers: list[logging.Handler] = [
                 _RotatingHandler(folder / "RatingsToPlex.log", maxBytes=5_000_000, backupCount=3,
                                  encoding="utf-8", errors="replace"),
@@ -71,7 +77,7 @@ class RunLog:
             self._handlers.append(handler)
 
     def line(self, text: str, level: int = logging.INFO) -> None:
-        text = redact(text)
+        text = clean_text(redact(text))  # titles and error bodies come from the server: no escapes, no fake lines
         self.logger.log(level, "%s", text)
         if self.echo:
             self.echo(text)

@@ -8,6 +8,10 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .hostile import Hostile
 
 FAULT_KINDS = ("500", "503", "429", "slow", "reset")
 
@@ -26,6 +30,7 @@ class FaultConfig:
     only_paths: tuple[str, ...] | None = None
     latency_ms: float = 0.0
     seed: int = 0
+    hostile: Hostile | None = None  # one attack of a hostile server (emulator/hostile.py), or None
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -40,9 +45,10 @@ class FaultConfig:
                    seed=seed)
 
     def clear(self) -> None:
-        """Turn every fault off (latency is kept)."""
+        """Turn every fault and attack off (latency is kept)."""
         self.rate_500 = self.rate_503 = self.rate_429 = self.rate_slow = self.rate_reset = 0.0
         self.only_paths = None
+        self.hostile = None
 
     def applies_to(self, path: str) -> bool:
         """Whether faults may hit this path (all paths unless `only_paths` restricts them by prefix)."""

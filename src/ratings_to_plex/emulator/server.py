@@ -89,6 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if counted and self._fault(ctx, path):
             return
+        if ctx.faults.hostile is not None and ctx.faults.hostile.handle(self, ctx, route, params, req):
+            return
         if route is None:
             self._send(Response(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html"))
             return

@@ -1,8 +1,7 @@
 """`PlexClient`: the one place that sends requests to a Plex Media Server (through plexapi).
 
-Retries live in the HTTP adapter (urllib3 `Retry`): timeouts, connection errors, 5xx and 429 are retried with
-exponential backoff, honouring `Retry-After`; other 4xx never are. Errors become `AuthError`/`PlexConnectionError`
-with a message naming the server, never the token.
+The transport under it (retries, redirects, size and time limits, safe XML) is `plex.http`. Errors become
+`AuthError`/`PlexConnectionError` with a message naming the server, never the token.
 """
 
 from __future__ import annotations
@@ -16,58 +15,17 @@ import requests
 from plexapi import exceptions as plex_exc
 from plexapi.server import PlexServer
 from plexapi.video import Episode, Movie, Season, Show
-from requests.adapters import HTTPAdapter
-from urllib3 import exceptions as urllib3_exc
-from urllib3.util.retry import Retry
 
 from ..errors import AuthError, PlexConnectionError, PlexError
-from ..security import redact, register_secret
+from ..security import clean_text, redact, register_secret, strip_credentials
+from .http import RetryPolicy, SafePlexServer, make_session
 
-_RETRY_STATUSES: Final = (429, 500, 502, 503, 504)
-_MAX_RETRY_AFTER_S: Final = 60.0
+__all__ = ["PlexClient", "RetryPolicy", "Section", "make_session", "plex_errors"]
+
 _PLEXAPI_CLASSES: Final[dict[str, tuple[Any, str]]] = {
     "movie": (Movie, "Video"), "episode": (Episode, "Video"),
     "show": (Show, "Directory"), "season": (Season, "Directory"),
 }
-
-
-class _CappedRetry(Retry):
-    """urllib3's Retry, but a server asking us to wait longer than a minute gets a minute."""
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        """Also accept fractional seconds (urllib3 takes only whole ones or an HTTP date)."""
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            return float(super().parse_retry_after(retry_after))
-
-    def increment(self, method: Any = None, url: Any = None, response: Any = None, error: Any = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> _CappedRetry:
-        """A certificate that fails verification will fail again: give up at once instead of backing off."""
-        if isinstance(error, urllib3_exc.SSLError):
-            raise error
-        return super().increment(method, url, response, error, _pool, _stacktrace)
-
-    def get_retry_after(self, response: Any) -> float | None:
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, _MAX_RETRY_AFTER_S)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try before a request counts as failed."""
-
-    attempts: int = 5
-    backoff_s: float = 0.25
-    timeout_s: float = 30.0
-
-    def adapter(self, pool_size: int) -> HTTPAdapter:
-        retry = _CappedRetry(
-            total=self.attempts, connect=self.attempts, read=self.attempts, status=self.attempts,
-            backoff_factor=self.backoff_s, backoff_max=10.0, status_forcelist=_RETRY_STATUSES,
-            allowed_methods=None, respect_retry_after_header=True, raise_on_status=False,
-        )
-        return HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
 
 
 @dataclass(frozen=True)
@@ -87,25 +45,6 @@ class Section:
     def new_agent(self) -> bool:
         """New-agent sections can be searched by `imdb://` guid; legacy ones cannot."""
         return self.agent.startswith("tv.plex.agents.")
-
-
-class _Session(requests.Session):
-    """A requests Session whose `verify=False` survives REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE (psf/requests#3829)."""
-
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
-        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if self.verify is False:
-            settings["verify"] = False
-        return settings
-
-
-def make_session(*, verify: bool = True, retry: RetryPolicy | None = None, pool_size: int = 16) -> requests.Session:
-    session = _Session()
-    session.verify = verify
-    adapter = (retry or RetryPolicy()).adapter(pool_size)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 class PlexClient:
@@ -128,8 +67,8 @@ class PlexClient:
         session = make_session(verify=verify, retry=policy, pool_size=pool_size)
         url = url.rstrip("/")
         with plex_errors(url):
-            server = PlexServer(url, token, session=session, timeout=policy.timeout_s)
-        return cls(server, url)
+            server = SafePlexServer(url, token, session=session, timeout=policy.timeout_s)
+        return cls(server, strip_credentials(url))  # user:password@ in a URL is never stored or shown
 
     def sections(self) -> list[Section]:
         with self._lock:
@@ -181,7 +120,7 @@ class plex_errors:
     """Turn plexapi/requests exceptions into our own, with the server named and the token redacted."""
 
     def __init__(self, where: str) -> None:
-        self.where = redact(where)
+        self.where = clean_text(redact(strip_credentials(where)))
 
     def __enter__(self) -> None:
         return None
@@ -189,7 +128,7 @@ class plex_errors:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> Literal[False]:
         if exc is None or isinstance(exc, PlexError):
             return False
-        detail = redact(str(exc))[:300]
+        detail = clean_text(redact(str(exc)))[:300]
         if isinstance(exc, plex_exc.Unauthorized):
             raise AuthError(f"Plex at {self.where} rejected the token (401): sign in again "
                             "(ratings-to-plex login) or pass a valid --token.") from None

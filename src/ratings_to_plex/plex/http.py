@@ -1,0 +1,294 @@
+"""The HTTP transport under every Plex and plex.tv request: retries, redirects, size and time limits, safe XML.
+
+A server — or whatever answers at its address — is not trusted to be polite:
+
+* Retries live in the adapter (urllib3 `Retry`): timeouts, connection errors, 5xx and 429 back off and try again,
+  honouring `Retry-After`; other 4xx never do. A scrobble (`/:/scrobble`, which adds a view each time it lands) is
+  retried only when it surely never left, since a lost answer does not mean a lost scrobble; `apply` re-reads the
+  view count before trying again.
+* A redirect is followed only within the same origin (scheme, host, port): `requests` would re-send our custom
+  `X-Plex-Token` header to any host a server names, and over plain http when told to.
+* Every reply is read with a byte cap and each request (all its retries included) has an overall deadline, so a
+  1 GB page, an endless body or a body trickled one byte at a time ends with a message, not an exhausted machine.
+* XML is parsed with `defusedxml`; a web page, a cut-off or malformed reply is a server error (exit 3), not a bug.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urljoin, urlsplit
+from xml.etree.ElementTree import Element, ParseError
+
+import requests
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as safe_xml
+from plexapi.exceptions import BadRequest, NotFound, Unauthorized
+from plexapi.server import PlexServer
+from plexapi.utils import cleanXMLString
+from requests.adapters import HTTPAdapter
+from requests.status_codes import _codes as codes
+from urllib3 import exceptions as urllib3_exc
+from urllib3.util.retry import Retry
+
+from ..errors import PlexConnectionError
+from ..security import clean_text, redact, strip_credentials
+
+_RETRY_STATUSES: Final = (429, 500, 502, 503, 504)
+_MAX_RETRY_AFTER_S: Final = 60.0
+_READ_CHUNK: Final = 64 * 1024
+_NOT_IDEMPOTENT: Final = ("/:/scrobble",)  # each request that lands adds one view
+_MALFORMED_TRIES: Final = 3
+_local = threading.local()  # the deadline of the request this thread is sending (requests is synchronous)
+
+
+class TransportError(PlexConnectionError, requests.exceptions.RequestException):
+    """A reply we refuse to use (redirect elsewhere, too big, too slow, cut short, not Plex XML).
+
+    Also a `RequestException`, so code probing several addresses treats it as "this one does not answer".
+    """
+
+
+class _DeadlinePassed(Exception):
+    """Raised inside urllib3's retry loop to stop it once the request's overall deadline has passed."""
+
+
+def origin(url: str) -> str:
+    """`scheme://host:port` of a URL, without credentials, path or query — safe to show."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
+def _where(url: str) -> str:
+    """A URL as messages show it: origin and path, never the query (which may carry a token) nor credentials."""
+    return clean_text(redact(strip_credentials(origin(url) + urlsplit(url).path)))
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    default = {"http": 80, "https": 443}
+    return (pa.scheme.lower() == pb.scheme.lower() and (pa.hostname or "") == (pb.hostname or "")
+            and (pa.port or default.get(pa.scheme.lower())) == (pb.port or default.get(pb.scheme.lower())))
+
+
+def _plextv_hop(a: str, b: str) -> bool:
+    """plex.tv moving us between its own https hosts (plex.tv ↔ clients.plex.tv) is not another party."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    ours = all(h == "plex.tv" or h.endswith(".plex.tv") for h in (pa.hostname or "", pb.hostname or ""))
+    return ours and pa.scheme == pb.scheme == "https"
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry with our limits: a minute at most per wait, none past the deadline, no blind scrobbles."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        """Also accept fractional seconds (urllib3 takes only whole ones or an HTTP date)."""
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            return float(super().parse_retry_after(retry_after))
+
+    def increment(self, method: Any = None, url: Any = None, response: Any = None, error: Any = None,
+                  _pool: Any = None, _stacktrace: Any = None) -> _CappedRetry:
+        """Give up at once on a failed certificate (it fails again), past the deadline, and for a scrobble that
+        may have reached the server (only a failed connect proves it did not)."""
+        if isinstance(error, urllib3_exc.SSLError):
+            raise error
+        deadline = getattr(_local, "deadline", None)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise _DeadlinePassed()
+        path = urlsplit(str(url or "")).path
+        if path.endswith(_NOT_IDEMPOTENT) and not (error is not None and self._is_connection_error(error)):
+            reason = error or urllib3_exc.ResponseError(f"status {getattr(response, 'status', '?')}")
+            raise urllib3_exc.MaxRetryError(_pool, url, reason)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def _left(self) -> float:
+        deadline = getattr(_local, "deadline", None)
+        return _MAX_RETRY_AFTER_S if deadline is None else max(0.0, deadline - time.monotonic())
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, _MAX_RETRY_AFTER_S, self._left())
+
+    def get_backoff_time(self) -> float:
+        return min(float(super().get_backoff_time()), self._left())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try, and how much to accept, before a request counts as failed."""
+
+    attempts: int = 5
+    backoff_s: float = 0.25
+    timeout_s: float = 30.0  # per connect and per read of the socket
+    deadline_s: float = 120.0  # one request from first byte sent to last byte read, every retry included
+    max_bytes: int = 32 * 1024 * 1024  # a page of 1,000 items is a few MB
+
+    def adapter(self, pool_size: int) -> GuardedAdapter:
+        retry = _CappedRetry(
+            total=self.attempts, connect=self.attempts, read=self.attempts, status=self.attempts,
+            backoff_factor=self.backoff_s, backoff_max=10.0, status_forcelist=_RETRY_STATUSES,
+            allowed_methods=None, respect_retry_after_header=True, raise_on_status=False,
+        )
+        return GuardedAdapter(self, max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+
+
+class GuardedAdapter(HTTPAdapter):
+    """An HTTPAdapter that reads every body itself: capped in bytes, bounded in time, re-fetched when cut short."""
+
+    def __init__(self, policy: RetryPolicy, **kwargs: Any) -> None:
+        self.policy = policy
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        policy, url = self.policy, request.url or ""
+        deadline = time.monotonic() + policy.deadline_s
+        # Only a read is safe to send again after its answer was cut short mid-body.
+        tries = 1 + (max(0, policy.attempts) if request.method in ("GET", "HEAD") else 0)
+        for attempt in range(tries):
+            _local.deadline = deadline
+            try:
+                response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
+                                        proxies=proxies)
+            except _DeadlinePassed:
+                raise self._too_slow(url) from None
+            finally:
+                _local.deadline = None
+            try:
+                response._content = self._read_body(response, url, deadline)
+                return response
+            except TransportError:
+                raise
+            except (urllib3_exc.ProtocolError, urllib3_exc.ReadTimeoutError, urllib3_exc.DecodeError, OSError):
+                response.close()
+                if attempt + 1 >= tries or time.monotonic() >= deadline:
+                    raise TransportError(f"The server at {_where(url)} cut its answer short (the connection "
+                                         f"closed mid-reply), {attempt + 1} time(s); try again later.") from None
+                time.sleep(min(policy.backoff_s * 2 ** attempt, 10.0, max(0.0, deadline - time.monotonic())))
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _read_body(self, response: requests.Response, url: str, deadline: float) -> bytes:
+        """The whole body, refusing more than `max_bytes`; checked against the deadline after every read."""
+        cap = self.policy.max_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            response.close()
+            raise self._too_big(url, int(declared))
+        body = bytearray()
+        while True:
+            if time.monotonic() >= deadline:
+                response.close()
+                raise self._too_slow(url)
+            chunk = response.raw.read1(_READ_CHUNK, decode_content=True)
+            if not chunk:
+                return bytes(body)
+            body += chunk
+            if len(body) > cap:
+                response.close()
+                raise self._too_big(url, None)
+
+    def _too_big(self, url: str, declared: int | None) -> TransportError:
+        size = f"{declared / 2**20:,.0f} MB" if declared else f"more than {self.policy.max_bytes // 2**20} MB"
+        return TransportError(f"The server at {_where(url)} sent {size} in one reply (a Plex reply is far "
+                              f"smaller); stopped reading it. Is this really your Plex server?")
+
+    def _too_slow(self, url: str) -> TransportError:
+        return TransportError(f"The server at {_where(url)} took longer than {self.policy.deadline_s:g} s to "
+                              "answer one request (it is sending very slowly or not at all); gave up on it.")
+
+
+class GuardedSession(requests.Session):
+    """A requests Session that refuses redirects to another origin and keeps `verify=False` when asked."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target is None:
+            return None
+        here = resp.url or (resp.request.url if resp.request else "") or ""
+        there = urljoin(here, target)
+        if not (_same_origin(here, there) or _plextv_hop(here, there)):
+            resp.close()
+            raise TransportError(f"The server at {origin(strip_credentials(here))} redirected to {_where(there)}; "
+                                 "not following a redirect to another address, since your Plex token would go "
+                                 "with it. If that address is really your server, use it as the URL.")
+        return target
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        """`verify=False` survives REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE (psf/requests#3829)."""
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if self.verify is False:
+            settings["verify"] = False
+        return settings
+
+
+def make_session(*, verify: bool = True, retry: RetryPolicy | None = None, pool_size: int = 16) -> requests.Session:
+    """The session every Plex and plex.tv call uses."""
+    session = GuardedSession()
+    session.verify = verify
+    adapter = (retry or RetryPolicy()).adapter(pool_size)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def parse_reply(response: requests.Response) -> Element | None:
+    """A Plex reply's XML root (None for an empty body), parsed with defusedxml; anything else is a `TransportError`.
+
+    Real servers sometimes put characters XML forbids into titles: like plexapi, we strip those and parse again.
+    """
+    body = response.content
+    if not body.strip():
+        return None
+    where = _where(response.url or "")
+    if "html" in response.headers.get("Content-Type", "").lower() or body.lstrip()[:5].lower() in (b"<!doc", b"<html"):
+        raise TransportError(f"The server at {where} answered with a web page instead of Plex data: is the URL "
+                             "your Plex server (and not a proxy's or router's login page)?")
+    root: Element
+    try:
+        try:
+            root = safe_xml.fromstring(body)
+        except ParseError:
+            root = safe_xml.fromstring(cleanXMLString(body.decode("utf-8", "replace")).encode("utf-8"))
+    except (ParseError, DefusedXmlException, ValueError) as exc:
+        raise TransportError(f"The server at {where} sent a reply that is not valid Plex XML "
+                             f"({clean_text(str(exc))[:80]}); it may be cut short or not a Plex server.") from None
+    if root.tag != "MediaContainer":
+        raise TransportError(f"The server at {where} sent <{clean_text(root.tag)[:40]}> where Plex sends a "
+                             "MediaContainer: is this URL really a Plex server?")
+    return root
+
+
+class SafePlexServer(PlexServer):
+    """plexapi's PlexServer, with every reply parsed by `parse_reply` and error bodies cleaned of escapes.
+
+    A read that came back malformed is asked again (a proxy hiccup), a write never is.
+    """
+
+    def query(self, key: str, method: Any = None, headers: Any = None, params: Any = None, timeout: Any = None,
+              **kwargs: Any) -> Element | None:
+        url = self.url(key)
+        method = method or self._session.get
+        timeout = timeout or self._timeout
+        headers = self._headers(**headers or {})
+        # Ask again for a read that came back malformed; never for a write (`/:/…`, GET or not).
+        tries = _MALFORMED_TRIES if getattr(method, "__name__", "") == "get" and not key.startswith("/:/") else 1
+        for attempt in range(tries):
+            response = method(url, headers=headers, params=params, timeout=timeout, **kwargs)
+            if response.status_code not in (200, 201, 204):
+                name = codes.get(response.status_code, ("unknown",))[0]
+                message = (f"({response.status_code}) {name}; {_where(response.url or url)} "
+                           f"{clean_text(response.text)[:200]}")
+                raise {401: Unauthorized, 404: NotFound}.get(response.status_code, BadRequest)(message)
+            try:
+                return parse_reply(response)
+            except TransportError:
+                if attempt + 1 >= tries:
+                    raise
+        return None  # pragma: no cover - the loop returns or raises

@@ -1,0 +1,125 @@
+"""A hostile server (emulator/hostile.py) cannot take the token elsewhere, exhaust memory, hang a request, or pass off
+a broken reply as a bug of ours: each attack ends in seconds with a server error (exit 3) that says what happened."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator.hostile import Attack, Hostile, TokenTrap
+from ratings_to_plex.errors import PlexConnectionError
+from ratings_to_plex.plex.client import PlexClient, RetryPolicy
+from ratings_to_plex.plex.items import LibraryItem
+from ratings_to_plex.plex.plextv import PLEXTV_ENV, plextv_session
+
+TOKEN = "HOSTILE-test-token-0123456789"
+FAST = RetryPolicy(attempts=2, backoff_s=0.01, timeout_s=2, deadline_s=3)
+LISTING = "/library/sections/1/all?type=1"
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator(EmulatorConfig(movies=40, shows=0, seed=7, token=TOKEN)) as e:
+        yield e
+
+
+@pytest.fixture
+def client(emu: Emulator) -> PlexClient:
+    return PlexClient.connect(emu.url, emu.token, retry=FAST)
+
+
+def _fails(client: PlexClient, path: str = LISTING) -> tuple[str, float]:
+    """Send one listing request that must fail as a server error; its message and how long it took."""
+    started = time.monotonic()
+    with pytest.raises(PlexConnectionError) as caught:
+        client.get(path, start=0, size=50)
+    message = str(caught.value)
+    assert caught.value.exit_code == 3 and "bug" not in message.lower() and TOKEN not in message
+    return message, time.monotonic() - started
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_a_redirect_to_another_host_is_refused_and_the_token_stays_home(emu: Emulator, client: PlexClient) -> None:
+    with TokenTrap() as trap:
+        emu.faults.hostile = Hostile(Attack.REDIRECT, paths=("/:/rate", "/library/sections"), target=trap.url)
+        message, _ = _fails(client)
+        assert f"redirected to {trap.url}/library/sections/1/all" in message
+        with pytest.raises(PlexConnectionError, match="redirected to"):
+            client.rate(100, "movie", 8.0)
+        emu.faults.hostile = Hostile(Attack.REDIRECT, paths=("/",), target=trap.url)
+        with pytest.raises(PlexConnectionError, match="redirected to"):
+            PlexClient.connect(emu.url, emu.token, retry=FAST)
+    assert trap.tokens == [] and trap.paths == []
+    assert emu.state()[100].user_rating is None
+
+
+def test_a_redirect_within_the_same_server_is_followed(emu: Emulator, client: PlexClient) -> None:
+    emu.faults.hostile = Hostile(Attack.REDIRECT, paths=("/library/sections",), target=emu.url, times=1)
+    assert len(client.get(LISTING, start=0, size=50)) == 40
+
+
+def test_plextv_calls_refuse_a_redirect_elsewhere_too(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PLEXTV_ENV, emu.url)
+    with TokenTrap() as trap:
+        emu.faults.hostile = Hostile(Attack.REDIRECT, paths=("/api/v2/",), target=trap.url)
+        with pytest.raises(PlexConnectionError, match="redirected to"):
+            plextv_session().get("https://plex.tv/api/v2/user", headers={"X-Plex-Token": TOKEN}, timeout=5)
+    assert trap.tokens == []
+
+
+@pytest.mark.parametrize("attack", [Attack.HUGE, Attack.ENDLESS])
+def test_a_gigabyte_or_endless_reply_is_refused_without_reading_it(emu: Emulator, client: PlexClient,
+                                                                    attack: Attack) -> None:
+    emu.faults.hostile = Hostile(attack, paths=("/library/sections",), size=2**30)
+    peak = _peak_rss_mb()
+    message, took = _fails(client)
+    assert "MB in one reply" in message and took < 5
+    assert _peak_rss_mb() - peak < 150  # the cap is 32 MB
+    assert emu.faults.hostile.hits == 1  # refused, not asked again
+
+
+def test_a_trickled_reply_ends_at_the_deadline(emu: Emulator, client: PlexClient) -> None:
+    """One byte every 0.5 s never trips the 2 s read timeout; the 3 s deadline for the whole request does."""
+    emu.faults.hostile = Hostile(Attack.TRICKLE, paths=("/library/sections",), interval_s=0.5)
+    message, took = _fails(client)
+    assert "took longer than 3 s" in message and took < 5
+
+
+@pytest.mark.parametrize(("attack", "says"), [
+    (Attack.MALFORMED, "not valid Plex XML"),
+    (Attack.HTML, "web page instead of Plex data"),
+    (Attack.TRUNCATED, "cut its answer short"),
+])
+def test_a_broken_reply_is_a_server_error_asked_again(emu: Emulator, client: PlexClient, attack: Attack,
+                                                      says: str) -> None:
+    emu.faults.hostile = Hostile(attack, paths=("/library/sections",))
+    message, took = _fails(client)
+    assert says in message and took < 5
+    assert emu.faults.hostile.hits == 3  # a read is worth asking again, a few times
+    emu.faults.hostile = Hostile(attack, paths=("/library/sections",), times=1)
+    assert len(client.get(LISTING, start=0, size=50)) == 40  # one bad answer: the next one is used
+
+
+def test_a_non_numeric_rating_key_is_a_server_error(emu: Emulator, client: PlexClient) -> None:
+    emu.faults.hostile = Hostile(Attack.BAD_RATING_KEY, paths=("/library/sections",))
+    root = client.get(LISTING, start=0, size=50)
+    with pytest.raises(PlexConnectionError, match="ratingKey is not a number") as caught:
+        [LibraryItem.from_element(el, 1) for el in root]
+    assert caught.value.exit_code == 3
+
+
+def test_entities_are_refused_by_the_xml_parser(emu: Emulator, client: PlexClient) -> None:
+    """defusedxml: a reply declaring entities (billion laughs) is refused, not expanded by the local expat."""
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = f'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY l0 "lol">{laughs}]><MediaContainer title="&l9;"/>'
+    emu.faults.hostile = Hostile(Attack.RAW, paths=("/library/sections",), body=bomb.encode())
+    peak = _peak_rss_mb()
+    message, _ = _fails(client)
+    assert "not valid Plex XML" in message and _peak_rss_mb() - peak < 50
