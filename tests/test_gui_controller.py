@@ -285,6 +285,10 @@ def test_phased_progress_counts_both_phases_on_one_bar() -> None:
     assert [(e.done, e.total) for e in seen] == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
 
 
+class _Write:
+    writes = True
+
+
 class _Client:
     def __init__(self, name: str, machine: str) -> None:
         self.name, self.machine_identifier, self.url = name, machine, f"http://{name}:32400"
@@ -311,13 +315,14 @@ class JournalEngine(ScriptedEngine):
     def plan_undo(self, client: Any, run_id: int) -> Any:
         self._note("plan_undo")
         self.planned_with.append(client)
-        from ratings_to_plex.journal import ChangeRecord
-        from ratings_to_plex.undo import Skipped, UndoPlan
+        from ratings_to_plex.model import RunKind
+        from ratings_to_plex.plan import Plan, Skipped
 
-        record = ChangeRecord(run_id, 1, "movie", "Heat (1995)", 1, None, False, 8.0, True, None, "applied")
-        return UndoPlan(self.runs[run_id], changes=[object(), object()],  # type: ignore[list-item]
-                        skipped=[Skipped(record, "its rating is now 6, not the 8 run 3 wrote (changed since)")],
-                        already=1)
+        change = build_plan(None, [], PlanOptions()).changes
+        plan = Plan(None, [], change, kind=RunKind.UNDO, target=self.runs[run_id], already=1,
+                    skipped=[Skipped(1, "Heat (1995)", "its rating is now 6, not the 8 run 3 wrote (changed since)")])
+        plan.changes = [_Write(), _Write()]  # type: ignore[list-item]
+        return plan
 
     def find_unfinished(self, path: Path) -> Any:
         self._note("find_unfinished")

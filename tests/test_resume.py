@@ -11,13 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ratings_to_plex.app import AppSession, Event, PlanOptions, ProgressUpdate, SyncOptions
 from ratings_to_plex.cli import app
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.journal import JournalDB
-from ratings_to_plex.plan import PlanOptions
 from ratings_to_plex.plex.client import PlexClient
-from ratings_to_plex.sources import read_ratings
-from ratings_to_plex.sync import SyncOptions, execute_plan, prepare_plan
 
 from .test_journal_helpers import csv_from_library, user_state
 
@@ -32,19 +30,17 @@ def emu() -> Iterator[Emulator]:
 
 def interrupted_run(emu: Emulator, file: Path, tmp_path: Path, stop_after: int) -> int:
     """Run a sync with --mark-watched and cancel it after `stop_after` outcomes; returns its run id."""
-    client = PlexClient.connect(emu.url, emu.token)
-    options = SyncOptions(all_libraries=True, plan=PlanOptions(mark_watched=True), workers=2)
-    plan, sections = prepare_plan(client, read_ratings(file), options)
+    session = AppSession.default(report_dir=tmp_path / "reports", workers=2)
+    conn = session.connect_url(emu.url, emu.token)
+    options = SyncOptions(all_libraries=True, plan=PlanOptions(mark_watched=True))
+    plan = session.preview(conn, session.read([file])[0], options)
     cancel = threading.Event()
-    seen = [0]
 
-    def progress(_: object) -> None:
-        seen[0] += 1
-        if seen[0] >= stop_after:
+    def progress(event: Event) -> None:
+        if isinstance(event, ProgressUpdate) and event.done >= stop_after:
             cancel.set()
 
-    summary = execute_plan(client, plan, sections, options, report_dir=tmp_path / "reports", cancel=cancel,
-                           on_progress=progress)
+    summary = session.write(conn, plan, cancel=cancel, on_event=progress)
     assert summary.status == "cancelled"
     return summary.run_id
 

@@ -14,12 +14,10 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from ratings_to_plex.apply import Progress
+from ratings_to_plex.app import AppSession, Event, ProgressUpdate
 from ratings_to_plex.cli import app
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.journal import JournalDB
-from ratings_to_plex.plex.client import PlexClient
-from ratings_to_plex.undo import execute_undo, plan_undo
 
 from .test_journal_helpers import csv_from_library, user_state
 
@@ -165,17 +163,16 @@ def test_undo_last_after_an_interrupted_undo_finishes_it(emu: Emulator, tmp_path
     csv_from_library(emu, tmp_path / "i.csv", 40, seed=6)
     before = user_state(emu)
     run_id = sync(emu, tmp_path / "i.csv", "--mark-watched")["run_id"]
-    client = PlexClient.connect(emu.url, emu.token)
-    journal = JournalDB()
+    session = AppSession.default(report_dir=tmp_path / "reports", workers=2)
+    conn = session.connect_url(emu.url, emu.token)
     cancel = threading.Event()
 
-    def stop_soon(p: Progress) -> None:
-        if p.done >= 5:
+    def stop_soon(event: Event) -> None:
+        if isinstance(event, ProgressUpdate) and event.done >= 5:
             cancel.set()
 
-    plan = plan_undo(client, journal, journal.run(run_id))
-    half = execute_undo(client, journal, plan, report_dir=tmp_path / "reports", workers=2, cancel=cancel,
-                        on_progress=stop_soon)
+    plan = session.plan_undo(conn, run_id)
+    half = session.write(conn, plan, cancel=cancel, on_event=stop_soon)
     assert half.status == "cancelled" and user_state(emu) != before
     result = runner.invoke(app, ["undo", "--last", "--token", emu.token, "--yes"])
     assert result.exit_code == 0 and f"finishing the undo of run {run_id}" in result.stdout

@@ -2,7 +2,7 @@
 
 This is what makes a run reversible (`undo`) and survivable (`--resume`): if the process dies between `before` and
 `after`, the row stays `writing` and the next run re-reads the item to learn whether that write landed. The server
-URL is stored (redacted), never the token.
+URL is stored (redacted), never the token. Storage only: no HTTP here, and no rules (those live in `app`).
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from .apply import UPDATED, Outcome
-from .errors import JournalError, RatingsToPlexError
+from .errors import JournalError
+from .model import UNFINISHED, Identity, RunInfo
 from .paths import data_dir
 from .plan import Change
-from .plex.client import PlexClient
 from .runlock import RunLock, held_elsewhere
 from .security import redact
 
-UNFINISHED: Final = ("running", "cancelled", "stopped")  # a run in one of these states can be resumed
+__all__ = ["UNFINISHED", "ChangeRecord", "JournalCorrupt", "JournalDB", "RunInfo", "RunRecorder", "file_hash"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at REAL,
     status TEXT NOT NULL DEFAULT 'running',     -- running | done | cancelled | stopped | failed | dry_run
     file TEXT, file_hash TEXT, source_format TEXT,
-    server_name TEXT, server_url TEXT, machine_id TEXT,
+    server_name TEXT, server_url TEXT, machine_id TEXT, user_id TEXT,
     libraries TEXT, options TEXT, counts TEXT,
     undo_of INTEGER REFERENCES runs(id),
     undone_by INTEGER REFERENCES runs(id),      -- the undo run that reversed this one
@@ -68,7 +68,8 @@ CREATE TABLE IF NOT EXISTS leaves (             -- episodes' view counts before 
 """
 _RUN_STATS = """
 SELECT r.*, COALESCE(SUM(c.state = 'applied'), 0) AS applied, COALESCE(SUM(c.state = 'failed'), 0) AS failed,
-       COALESCE(SUM(c.state IN ('planned', 'writing')), 0) AS pending
+       COALESCE(SUM(c.state IN ('planned', 'writing')), 0) AS pending,
+       COALESCE(SUM(c.state = 'writing'), 0) AS writing
 FROM runs r LEFT JOIN changes c ON c.run_id = r.id
 """
 
@@ -79,35 +80,6 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """One row of `runs`, with its changes counted by state (what `history` shows)."""
-
-    id: int
-    kind: str
-    started_at: float
-    finished_at: float | None
-    status: str
-    file: str | None
-    file_hash: str | None
-    server_name: str | None
-    server_url: str | None
-    machine_id: str | None
-    undo_of: int | None
-    undone_by: int | None
-    dry_run: bool
-    applied: int = 0
-    failed: int = 0
-    pending: int = 0
-    libraries: list[str] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def finished(self) -> bool:
-        return self.status not in UNFINISHED
 
 
 @dataclass(frozen=True)
@@ -126,6 +98,17 @@ class ChangeRecord:
     watched: bool | None
     state: str
     error: str | None = None
+
+
+class JournalCorrupt(JournalError):
+    """Raised when the journal file exists but is not a usable SQLite database (damaged, truncated, overwritten)."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = path
+        self.aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        super().__init__(f"The run journal {path} is damaged ({detail}). Runs can still be previewed; to write, "
+                         f"undo or see history, move it aside (it is kept as {self.aside.name}) and start a new "
+                         "one: ratings-to-plex history --move-journal-aside")
 
 
 def _run_info(row: sqlite3.Row) -> RunInfo:
@@ -158,8 +141,14 @@ class JournalDB:
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
             self.db.executescript(_SCHEMA)
             columns = {r["name"] for r in self.db.execute("PRAGMA table_info(runs)")}
-            if "undone_by" not in columns:  # a journal written before undo existed
-                self.db.execute("ALTER TABLE runs ADD COLUMN undone_by INTEGER REFERENCES runs(id)")
+            for name in ("undone_by", "user_id"):  # a journal written before undo / Plex Home users existed
+                if name not in columns:
+                    kind = "INTEGER REFERENCES runs(id)" if name == "undone_by" else "TEXT"
+                    self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc) or "corrupt" in str(exc):
+                raise JournalCorrupt(self.path, str(exc)) from None
+            raise JournalError(f"Cannot open the run journal {self.path}: {exc}") from None
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"Cannot open the run journal {self.path}: {exc}") from None
         self.lock = threading.Lock()
@@ -168,6 +157,10 @@ class JournalDB:
         with self.lock:
             try:
                 return self.db.execute(sql, args)
+            except sqlite3.DatabaseError as exc:
+                if "malformed" in str(exc) or "not a database" in str(exc):
+                    raise JournalCorrupt(self.path, str(exc)) from None
+                raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
             except sqlite3.Error as exc:
                 raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
 
@@ -181,11 +174,8 @@ class JournalDB:
             except sqlite3.Error as exc:
                 raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
 
-    def start_run(self, changes: Sequence[Change], *, client: PlexClient | None = None, **fields: Any) -> RunRecorder:
+    def start_run(self, changes: Sequence[Change], **fields: Any) -> RunRecorder:
         """Record the run and every planned write in one transaction, before the first write.
-
-        With `client`, marking a show or season watched first journals its episodes' view counts (one read), so
-        that undo can give back exactly the episodes that were watched before.
 
         This one commit is synced to disk (synchronous=FULL): without it, an undo after a power cut would not
         know the previous values. Later per-change commits only need to survive a killed process.
@@ -216,14 +206,14 @@ class JournalDB:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
-        recorder = RunRecorder(self, run_id, client)
+        recorder = RunRecorder(self, run_id)
         recorder.lock.acquire()  # a new run id: nobody else can hold it
         return recorder
 
-    def recorder(self, run_id: int, client: PlexClient | None = None) -> RunRecorder:
+    def recorder(self, run_id: int) -> RunRecorder:
         """The recorder of an existing run (to resume it)."""
         self.run(run_id)
-        return RunRecorder(self, run_id, client)
+        return RunRecorder(self, run_id)
 
     # -- reading ---------------------------------------------------------------------------------------------
     def runs(self) -> list[RunInfo]:
@@ -252,16 +242,21 @@ class JournalDB:
                             (run_id, parent_key)).fetchall()
         return {r["rating_key"]: r["view_count"] for r in rows}
 
-    def last_undoable(self) -> RunInfo | None:
-        """`undo --last`: the newest run that wrote something and has not been undone."""
-        return next((r for r in self.runs() if r.applied and r.undone_by is None and not r.dry_run), None)
+    def last_undoable(self, identity: Identity | None = None) -> RunInfo | None:
+        """`undo --last`: the newest run (on this server and user, when given) that wrote, or may have written,
+        something and has not been undone. A killed run's `writing` rows and failed rows may have landed."""
+        return next((r for r in self.runs() if r.possibly_written and r.undone_by is None and not r.dry_run
+                     and (identity is None or _same(r, identity))), None)
 
-    def unfinished_for(self, digest: str) -> RunInfo | None:
-        """The newest sync of a file with this hash that did not finish, unless a later sync of it did."""
+    def unfinished_for(self, digest: str, identity: Identity | None = None) -> RunInfo | None:
+        """The newest sync of a file with this hash (on this server and user, when given) that did not finish and
+        was not undone since, unless a later sync of it did finish."""
         for run in self.runs():
             if run.kind != "sync" or run.dry_run or run.file_hash != digest:
                 continue
-            return None if run.finished else run
+            if identity is not None and not _same(run, identity):
+                continue
+            return None if run.finished or run.undone_by is not None else run
         return None
 
     def running_elsewhere(self, run_id: int) -> bool:
@@ -276,18 +271,19 @@ class JournalDB:
             self.db.close()
 
 
-class RunRecorder:
-    """The `apply.Journal` of one run."""
+def _same(run: RunInfo, identity: Identity) -> bool:
+    return run.machine_id == identity.machine_id and (run.user_id or None) == (identity.user_id or None)
 
-    def __init__(self, journal: JournalDB, run_id: int, client: PlexClient | None = None) -> None:
+
+class RunRecorder:
+    """The `apply.Journal` of one run; holds the run's OS lock while the run is being written."""
+
+    def __init__(self, journal: JournalDB, run_id: int) -> None:
         self.journal = journal
         self.run_id = run_id
-        self.client = client
         self.lock = RunLock(journal.path.parent, run_id)
 
     def before(self, change: Change) -> None:
-        if self.client is not None and change.watched and change.item.type in ("show", "season"):
-            self._snapshot_leaves(self.client, change.item.rating_key)
         self.journal.execute("UPDATE changes SET state='writing' WHERE run_id=? AND rating_key=?",
                              (self.run_id, change.item.rating_key))
 
@@ -298,15 +294,10 @@ class RunRecorder:
             (state, redact(outcome.error) if outcome.error else None, outcome.finished_at or time.time(),
              self.run_id, outcome.change.item.rating_key))
 
-    def _snapshot_leaves(self, client: PlexClient, parent_key: int) -> None:
-        """Scrobbling a show touches every episode; keep their counts (the first snapshot wins on resume)."""
-        try:
-            root = client.get(f"/library/metadata/{parent_key}/allLeaves")
-        except RatingsToPlexError:
-            return  # the write will meet the same problem and be journaled as failed
-        rows = [(self.run_id, parent_key, int(el.attrib["ratingKey"]), int(el.attrib.get("viewCount") or 0))
-                for el in root if el.attrib.get("ratingKey", "").isdigit()]
-        self.journal.executemany("INSERT OR IGNORE INTO leaves VALUES (?, ?, ?, ?)", rows)
+    def save_leaves(self, parent_key: int, view_counts: dict[int, int]) -> None:
+        """Episodes' view counts before their show or season is marked watched (the first snapshot wins)."""
+        self.journal.executemany("INSERT OR IGNORE INTO leaves VALUES (?, ?, ?, ?)",
+                                 [(self.run_id, parent_key, k, v) for k, v in view_counts.items()])
 
     def reopen(self) -> None:
         """Mark a resumed run as running again, so a second interruption leaves it resumable."""

@@ -1,6 +1,7 @@
 """Turn matches into a `Plan`: for every matched item, what to write (or why not). Nothing is written here.
 
-The plan is a value: it can be printed (dry run), journaled, applied later unchanged, or reversed (undo).
+The plan is a value: it can be printed (dry run), journaled, applied later unchanged, or reversed (undo). Sync, undo
+and resume all produce this one shape (`kind` says which) and all go through the one executor, `executor.run_plan`.
 """
 
 from __future__ import annotations
@@ -8,17 +9,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from .errors import UsageError
 from .match import MATCHED, Match
+from .model import RunKind, StrEnum
 from .plex.items import LibraryItem
 from .sources.model import Problem, RatingRow, ReadResult
 
+if TYPE_CHECKING:
+    from .model import Identity, RunInfo
+
 POLICIES: Final = ("overwrite", "only-empty", "newer")
-UNCHANGED: Final = "unchanged"
-KEPT_EXISTING: Final = "kept_existing"  # policy only-empty: Plex already has a rating
-NOT_NEWER: Final = "not_newer"  # policy newer: Plex's rating is at least as recent as the export's
+
+
+class SkipReason(StrEnum):
+    """Why a matched item's rating is left alone."""
+
+    UNCHANGED = "unchanged"
+    KEPT_EXISTING = "kept_existing"  # policy only-empty: Plex already has a rating
+    NOT_NEWER = "not_newer"  # policy newer: Plex's rating is at least as recent as the export's
+
+
+UNCHANGED: Final = SkipReason.UNCHANGED
+KEPT_EXISTING: Final = SkipReason.KEPT_EXISTING
+NOT_NEWER: Final = SkipReason.NOT_NEWER
 _EPSILON: Final = 0.01
 
 
@@ -45,25 +60,58 @@ class Change:
     set_rating: bool
     old_watched: bool
     watched: bool | None = None
-    skip: str | None = None  # why the rating is left alone: UNCHANGED | KEPT_EXISTING | NOT_NEWER
+    skip: SkipReason | None = None  # why the rating is left alone
 
     @property
     def writes(self) -> bool:
         return self.set_rating or self.watched is not None
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """An item a plan leaves alone although the run it reverses wrote it (changed by someone else since, or gone)."""
+
+    rating_key: int
+    title: str
+    reason: str
+
+
 @dataclass
 class Plan:
-    """Everything one source file will do to one server, decided before anything is written."""
+    """Everything one run will do to one server, decided before anything is written.
+
+    A sync fills `source`, `matches` and `changes`. An undo (`target` = the run it reverses) fills `changes` with
+    the restores, `followups` with episodes to mark watched again once their show is un-marked (`parents`: which
+    shows each waits for), and `skipped`/`already` with what it leaves alone. A resume (`target` = the run it
+    finishes) fills `changes` with what is still missing, `landed` with what reached the server before the
+    interruption and `gone` with items deleted since.
+    """
 
     source: ReadResult | None
     matches: list[Match]
     changes: list[Change]
     options: PlanOptions = field(default_factory=PlanOptions)
+    kind: RunKind = RunKind.SYNC
+    libraries: list[str] = field(default_factory=list)  # the sections' titles, as journaled and shown
+    types: frozenset[str] | None = None  # the title types a sync imports (None: all), as journaled
+    identity: Identity | None = None  # the server and user it was planned against: it is written there or nowhere
+    target: RunInfo | None = None
+    followups: list[Change] = field(default_factory=list)
+    parents: dict[int, set[int]] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    already: int = 0
+    landed: list[Change] = field(default_factory=list)
+    gone: list[Change] = field(default_factory=list)
 
     @property
     def writes(self) -> list[Change]:
-        return [c for c in self.changes if c.writes]
+        """Every write the plan will send, in order (an undo's follow-ups last)."""
+        return [c for c in self.changes + self.followups if c.writes]
+
+    @property
+    def listed(self) -> list[Change]:
+        """Every change a report lists: what landed before a resume, what is gone, then the writes."""
+        return [*self.landed, *self.gone, *self.changes, *self.followups]
 
     @property
     def problems(self) -> list[Problem]:
@@ -92,7 +140,7 @@ def plan_change(row: RatingRow, item: LibraryItem, options: PlanOptions) -> Chan
     if new is None:  # Letterboxd watched.csv: nothing to rate, only perhaps to mark
         return Change(item, row, item.user_rating, None, False, item.watched, watched)
     old = item.user_rating
-    skip: str | None = None
+    skip: SkipReason | None = None
     if old is not None and options.policy == "only-empty":
         skip = KEPT_EXISTING
     elif old is not None and options.policy == "newer" and not _export_is_newer(row, item):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -37,6 +39,9 @@ def friendly_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = None
+        if threading.current_thread() is threading.main_thread():  # SIGTERM stops like Ctrl-C, not like kill -9
+            previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             return func(*args, **kwargs)
         except RatingsToPlexError as exc:
@@ -55,6 +60,9 @@ def friendly_errors(func: F) -> F:
             err.print(f"error: unexpected {type(exc).__name__}: {redact(str(exc))[:300]}", markup=False)
             err.print("This is a bug in ratings-to-plex; run again with --verbose for details.", markup=False)
             raise typer.Exit(1) from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
 

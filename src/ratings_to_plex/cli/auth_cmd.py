@@ -14,7 +14,7 @@ from ..errors import PlexError
 from ..plex import session
 from ..plex.credentials import forget_token, save_token
 from .app import app, err, friendly_errors, out
-from .common import INSECURE_OPT, JSON_OPT, SERVER_OPT, TOKEN_OPT, URL_OPT, connect
+from .common import INSECURE_OPT, JSON_OPT, SERVER_OPT, TOKEN_OPT, URL_OPT, connect, make_session
 
 _PLAIN_EVERY_S = 30  # when piped, one "still waiting" line this often instead of a live countdown
 
@@ -154,8 +154,8 @@ def libraries(
 
     Example: ratings-to-plex libraries --server "Living Room" --json
     """
-    client = connect(url, token, server, insecure)
-    sections = session.list_libraries(client)
+    conn = connect(make_session(None, insecure=insecure), url, token, server)
+    sections = conn.sections()
     if server and not url:
         remember(server=server)
     if as_json:
@@ -163,7 +163,7 @@ def libraries(
                                       for s in sections]
         print(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table(title=f"Libraries on {client.name}")
+    table = Table(title=f"Libraries on {conn.name}")
     for col in ("Key", "Title", "Type", "Agent", "Sync"):
         table.add_column(col)
     for s in sections:

@@ -1,17 +1,22 @@
-"""Options and helpers shared by several commands: connecting, confirming, progress."""
+"""Options and helpers shared by several commands: the session, connecting, confirming, progress, Ctrl-C/SIGTERM."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..apply import Progress as ApplyProgress
+from ..app import DEFAULT_WORKERS, AppSession, Connection, Event, LogLine, ProgressUpdate, RunStatus, RunSummary
+from ..app.account import load_token
 from ..errors import AuthError, UsageError
-from ..plex.client import PlexClient
 from .app import err
 
 URL_OPT = typer.Option(None, "--url", envvar="PLEX_URL", help="Server URL, e.g. http://192.168.1.10:32400.")
@@ -25,27 +30,21 @@ JSON_OPT = typer.Option(False, "--json", help="Print one JSON object on stdout; 
 YES_OPT = typer.Option(False, "--yes", "-y", envvar="RATINGS_TO_PLEX_YES", help="Write without asking.")
 
 
-def connect(url: str | None, token: str | None, server: str | None, insecure: bool = False,
-            workers: int = 8) -> PlexClient:
-    """A connected client from --url/--token, or from the stored sign-in and --server (or the remembered one)."""
+def make_session(report_dir: Path | None, workers: int = DEFAULT_WORKERS, insecure: bool = False) -> AppSession:
+    """The session of one command: the user's journal, the chosen report folder and worker count."""
     if insecure:
         err.print("warning: TLS certificate verification is OFF for this run.", markup=False)
+    return AppSession.default(report_dir=report_dir, workers=workers, verify=not insecure)
+
+
+def connect(session: AppSession, url: str | None, token: str | None, server: str | None) -> Connection:
+    """A connected server from --url/--token, or from the stored sign-in and --server (or the remembered one)."""
     if url:
-        token = token or _stored_token()
+        token = token or load_token()
         if not token:
             raise AuthError("No Plex token: pass --token (or PLEX_TOKEN), or sign in with `ratings-to-plex login`.")
-        return PlexClient.connect(url, token, verify=not insecure, pool_size=max(16, workers * 2))
-    from ..plex import session  # the account side is only needed without --url
-
-    return session.connect_server(server, token=token, verify=not insecure, pool_size=max(16, workers * 2))
-
-
-def _stored_token() -> str | None:
-    try:
-        from ..plex.credentials import load_token
-    except ImportError:
-        return None
-    return load_token()
+        return session.connect_url(url, token)
+    return session.connect_server(server, token)
 
 
 def confirm_write(question: str, yes: bool) -> None:
@@ -59,27 +58,72 @@ def confirm_write(question: str, yes: bool) -> None:
         raise typer.Exit(0)
 
 
-def progress_reporter(enabled: bool) -> tuple[Callable[[ApplyProgress], None], Callable[[], None]]:
+def progress_reporter(enabled: bool) -> tuple[Callable[[ProgressUpdate], None], Callable[[], None]]:
     """A rich bar on a terminal, plain lines every 10 % when piped; returns (callback, close)."""
+    started = time.monotonic()
     if enabled and err.is_terminal and not os.environ.get("CI"):
         bar = Progress(TextColumn("Writing"), BarColumn(), MofNCompleteColumn(),
                        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, transient=True)
         task = bar.add_task("write", total=None, rate="")
         bar.start()
 
-        def update(p: ApplyProgress) -> None:
-            rate = f"{p.done / p.elapsed_s:.0f}/s" if p.elapsed_s > 0 else ""
+        def update(p: ProgressUpdate) -> None:
+            elapsed = time.monotonic() - started
+            rate = f"{p.done / elapsed:.0f}/s" if elapsed > 0 else ""
             bar.update(task, completed=p.done, total=p.total, rate=rate)
 
         return update, bar.stop
     last = [-1, 0.0]
 
-    def plain(p: ApplyProgress) -> None:
+    def plain(p: ProgressUpdate) -> None:
         """Piped output: a line per 10 % at most every 2 s, and the last one, so logs stay readable."""
-        step = p.done * 10 // max(1, p.total)
-        if p.done == p.total or (step != last[0] and p.elapsed_s - last[1] >= 2.0):
-            last[0], last[1] = step, p.elapsed_s
+        step, elapsed = p.done * 10 // max(1, p.total), time.monotonic() - started
+        if p.done == p.total or (step != last[0] and elapsed - last[1] >= 2.0):
+            last[0], last[1] = step, elapsed
             eta = f", about {p.eta_s:.0f} s left" if p.eta_s and p.eta_s >= 1 else ""
             err.print(f"Progress: {p.done}/{p.total} written{eta}", markup=False)
 
     return plain, lambda: None
+
+
+@contextmanager
+def writing(enabled: bool, echo: Callable[[str], None]) -> Iterator[tuple[threading.Event, Callable[[Event], None]]]:
+    """Around a write: Ctrl-C and SIGTERM stop new writes (those in flight finish and are journaled) instead of
+    killing the process, and the session's events become lines and a progress bar. Yields (cancel, on_event)."""
+    cancel = threading.Event()
+    update, close = progress_reporter(enabled)
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, LogLine):
+            echo(event.text)
+        elif isinstance(event, ProgressUpdate):
+            update(event)
+
+    previous: dict[signal.Signals, object] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda *_: cancel.set())
+    try:
+        yield cancel, on_event
+    finally:
+        close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
+def exit_code(summary: RunSummary) -> int:
+    """0 done; 1 some writes failed; 3 the run stopped (token refused, server lost); 130 cancelled."""
+    if summary.status == RunStatus.CANCELLED:
+        return 130
+    if summary.status == RunStatus.STOPPED:
+        return 3
+    return 1 if summary.counts.get("Rate failed errors") else 0
+
+
+def print_json(summaries: list[RunSummary], extra: dict[str, object] | None = None) -> None:
+    """The `--json` object: one run's, or the last run's with every run under `runs`."""
+    import json
+
+    payload = summaries[0].to_json() if len(summaries) == 1 else {
+        **summaries[-1].to_json(), "runs": [s.to_json() for s in summaries]}
+    print(json.dumps({**payload, **(extra or {})}, ensure_ascii=False))

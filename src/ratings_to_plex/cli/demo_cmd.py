@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 from importlib.resources import as_file, files
 from pathlib import Path
 
 import typer
 
-from ..apply import DEFAULT_WORKERS
-from ..plan import PlanOptions
-from ..plex.client import PlexClient
-from ..sync import SyncOptions
+from ..app import AppSession, PlanOptions, SyncOptions
 from .app import app, friendly_errors, out
 from .sync_cmd import run_sync
 
@@ -35,7 +31,7 @@ def demo(
     report_dir = report_dir.resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
     # The demo keeps its journal beside its reports, so it never mixes with the user's real run history.
-    os.environ["RATINGS_TO_PLEX_DATA_DIR"] = str(report_dir)
+    session = AppSession(journal_path=report_dir / "journal.sqlite3", report_dir=report_dir)
     started = time.monotonic()
     with Emulator(EmulatorConfig(demo=True, latency_ms=latency_ms)) as emu, \
             as_file(files("ratings_to_plex.data")) as data:
@@ -45,9 +41,9 @@ def demo(
             from ..gui import run_app
 
             raise typer.Exit(run_app(url=emu.url, token=emu.token, sample_file=samples[0]))
-        client = PlexClient.connect(emu.url, emu.token)
-        options = SyncOptions(all_libraries=True, plan=PlanOptions(), workers=DEFAULT_WORKERS)
-        code = run_sync(client, samples, options, yes=True, as_json=False, reports=report_dir)
+        conn = session.connect_url(emu.url, emu.token)
+        options = SyncOptions(all_libraries=True, plan=PlanOptions())
+        code = run_sync(session, conn, samples, options, yes=True, as_json=False)
     out.print(f"\nDemo finished in {time.monotonic() - started:.1f} s. Reports and logs are in {report_dir}",
               markup=False)
     raise typer.Exit(code)

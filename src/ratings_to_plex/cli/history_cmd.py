@@ -1,12 +1,9 @@
-"""`history`, `undo` and `sync --resume`: the journal's commands, thin over `journal`, `undo` and `resume`."""
+"""`history`, `undo` and `sync --resume`: the journal's commands, thin over the application session."""
 
 from __future__ import annotations
 
 import json
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,18 +12,18 @@ import typer
 from rich import box
 from rich.table import Table
 
-from ..apply import DEFAULT_WORKERS
+from ..app import (
+    DEFAULT_WORKERS,
+    AppSession,
+    Change,
+    Connection,
+    JournalCorrupt,
+    RunInfo,
+    RunSummary,
+    SyncOptions,
+)
+from ..app.format import fmt_rating
 from ..errors import RatingsToPlexError, UsageError
-from ..journal import JournalDB, RunInfo
-from ..paths import report_dir as default_report_dir
-from ..plan import Change, Plan
-from ..plex.client import PlexClient
-from ..report import Tally, fmt_rating
-from ..resume import execute_resume, find_unfinished, plan_resume
-from ..sources.model import ReadResult
-from ..sync import RunSummary, SyncOptions
-from ..undo import execute_undo as run_undo_plan
-from ..undo import plan_undo
 from .app import app, err, friendly_errors, out
 from .common import (
     INSECURE_OPT,
@@ -37,7 +34,10 @@ from .common import (
     YES_OPT,
     confirm_write,
     connect,
-    progress_reporter,
+    exit_code,
+    make_session,
+    print_json,
+    writing,
 )
 
 
@@ -56,18 +56,37 @@ def run_json(run: RunInfo) -> dict[str, Any]:
 
 @app.command()
 @friendly_errors
-def history(as_json: bool = JSON_OPT) -> None:
+def history(
+    as_json: bool = JSON_OPT,
+    move_aside: bool = typer.Option(False, "--move-journal-aside", help="If the run journal is damaged, rename it "
+                                    "(it is kept beside the new one) and start a new one."),
+) -> None:
     """List past runs, newest first, with the run id that `undo` takes.
 
     Example: ratings-to-plex history --json
     """
-    runs = JournalDB().runs()
+    session = make_session(None)
+    try:
+        runs = session.history(include_dry_runs=True)
+    except JournalCorrupt as exc:
+        if not (move_aside or (sys.stdin.isatty() and not as_json
+                               and typer.confirm(f"{exc}\nMove it aside now?", default=False, err=True))):
+            raise
+        aside = session.move_journal_aside()
+        err.print(f"Moved the damaged journal to {aside}; a new one starts now.", markup=False)
+        runs = []
+    else:
+        if move_aside:
+            err.print("The run journal is fine: nothing was moved.", markup=False)
     if as_json:
         print(json.dumps({"runs": [run_json(r) for r in runs]}, ensure_ascii=False))
-        return
-    if not runs:
+    elif not runs:
         out.print("No runs yet.", markup=False)
-        return
+    else:
+        out.print(_runs_table(runs))
+
+
+def _runs_table(runs: list[RunInfo]) -> Table:
     table = Table(title="Runs (newest first)", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
                   padding=(0, 1, 0, 0))
     for col in ("Run", "Date", "Kind", "File", "Server", "Updated", "Failed", "Status", "Undone"):
@@ -81,36 +100,15 @@ def history(as_json: bool = JSON_OPT) -> None:
         table.add_row(str(r.id), _when(r.started_at)[:16], kind, Path(r.file).name if r.file else "",
                       r.server_name or "", str(r.applied), str(r.failed), r.status,
                       f"by {r.undone_by}" if r.undone_by else "")
-    out.print(table)
+    return table
 
 
-@contextmanager
-def _cancellable() -> Iterator[threading.Event]:
-    """Ctrl-C stops new writes (those in flight finish and are journaled) instead of killing the process."""
-    cancel = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set()) \
-        if threading.current_thread() is threading.main_thread() else None
-    try:
-        yield cancel
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-
-
-def _exit_code(summary: RunSummary) -> int:
-    if summary.status == "cancelled":
-        return 130
-    if summary.status == "stopped":
-        return 3
-    return 1 if summary.tally.counts.get("Rate failed errors") else 0
-
-
-def _connect_for(run: RunInfo, url: str | None, token: str | None, server: str | None, insecure: bool,
-                 workers: int) -> PlexClient:
+def _connect_for(session: AppSession, run: RunInfo, url: str | None, token: str | None,
+                 server: str | None) -> Connection:
     """The run's own server (from the journal) unless --url or --server names another."""
     if not url and not server and not run.server_url:
         raise UsageError(f"Run {run.id} has no server recorded: pass --url and --token.")
-    return connect(url or (None if server else run.server_url), token, server, insecure, workers)
+    return connect(session, url or (None if server else run.server_url), token, server)
 
 
 @app.command()
@@ -139,44 +137,30 @@ def undo(
     if (run_id is None) == (not last):
         raise UsageError("Say which run to undo: a RUN_ID (see `ratings-to-plex history`) or --last, not both.")
     console = err if as_json else out
-    journal = JournalDB()
-    run = journal.last_undoable() if last else journal.run(run_id)
-    if run is None:
-        raise UsageError("Nothing to undo: no run has written anything that is not already undone.")
-    if last and run.kind == "undo" and not run.finished and run.undo_of is not None:
-        # An interrupted undo: --last means "finish undoing", not "revert the half-done undo".
-        console.print(f"Run {run.id} (undo of run {run.undo_of}) did not finish: finishing the undo of run "
-                      f"{run.undo_of}.", markup=False)
-        run = journal.run(run.undo_of)
-    if run.undone_by is not None:
-        console.print(f"Run {run.id} was already undone by run {run.undone_by}; only what changed back since "
-                      "will be restored.", markup=False)
-    client = _connect_for(run, url, token, server, insecure, workers)
-    plan = plan_undo(client, journal, run)
-    console.print(f"Undo run {run.id} ({_when(run.started_at)}, {run.file or run.kind} → {client.name}): "
-                  f"{len(plan.writes)} item(s) to restore, {plan.already} already as before, "
-                  f"{len(plan.skipped)} skipped", markup=False)
+
+    def echo(line: str) -> None:
+        console.print(line, markup=False)
+
+    session = make_session(report_dir, workers, insecure)
+    conn = connect(session, url, token, server) if url or server else None
+    run, note = session.undo_target(None if last else run_id, conn.identity if conn and last else None)
+    if note:
+        echo(note)
+    conn = conn or _connect_for(session, run, url, token, server)
+    plan = session.plan_undo(conn, run.id)
+    echo(f"Undo run {run.id} ({_when(run.started_at)}, {run.file or run.kind} → {conn.name}): "
+         f"{len(plan.writes)} item(s) to restore, {plan.already} already as before, {len(plan.skipped)} skipped")
     if dry_run:
         console.print(_undo_table(plan.writes))
     elif plan.writes:
-        confirm_write(f"Restore {len(plan.writes)} item(s) on {client.name}?", yes)
-    update, close = progress_reporter(enabled=not dry_run and bool(plan.writes))
-    with _cancellable() as cancel:
-        try:
-            summary = run_undo_plan(client, journal, plan, report_dir=report_dir or default_report_dir(),
-                                    workers=workers, dry_run=dry_run,
-                                    echo=lambda line: console.print(line, markup=False), cancel=cancel,
-                                    on_progress=update)
-        finally:
-            close()
-    console.print(f"Run id: {summary.run_id}" + (" (dry run: nothing was written)" if dry_run else ""), markup=False)
+        confirm_write(f"Restore {len(plan.writes)} item(s) on {conn.name}?", yes)
+    with writing(not dry_run and bool(plan.writes), echo) as (cancel, on_event):
+        summary = session.write(conn, plan, dry_run=dry_run, cancel=cancel, on_event=on_event)
+    echo(f"Run id: {summary.run_id}" + (" (dry run: nothing was written)" if dry_run else ""))
     if as_json:
-        payload = summary.to_json()
-        payload["undo_of"] = run.id
-        payload["skipped"] = [{"rating_key": s.record.rating_key, "title": s.record.title, "reason": s.reason}
-                              for s in plan.skipped]
-        print(json.dumps(payload, ensure_ascii=False))
-    raise typer.Exit(_exit_code(summary))
+        print_json([summary], {"undo_of": run.id, "skipped": [
+            {"rating_key": s.rating_key, "title": s.title, "reason": s.reason} for s in plan.skipped]})
+    raise typer.Exit(exit_code(summary))
 
 
 def _undo_table(changes: list[Change]) -> Table:
@@ -190,67 +174,53 @@ def _undo_table(changes: list[Change]) -> Table:
     return table
 
 
-def _read_source(file: Path) -> ReadResult | None:
+def _read_source(session: AppSession, file: Path) -> Any:
     """The file's format and row count for the summary; the journal, not the file, decides what is written."""
     try:
-        from ..sources import read_ratings
-
-        return read_ratings(file)
-    except (ImportError, RatingsToPlexError):
+        return session.read([file])[0]
+    except RatingsToPlexError:
         return None
 
 
-def run_resume(files: list[Path], *, url: str | None, token: str | None, server: str | None, insecure: bool,
-               options: SyncOptions, yes: bool, as_json: bool, reports: Path) -> int:
+def run_resume(session: AppSession, files: list[Path], *, url: str | None, token: str | None, server: str | None,
+               options: SyncOptions, yes: bool, as_json: bool) -> int:
     """`sync FILE… --resume`: finish each file's newest unfinished run under its own run id."""
     console = err if as_json else out
 
     def echo(line: str) -> None:
         console.print(line, markup=False)
 
-    journal = JournalDB()
-    clients: dict[tuple[str | None, str | None], PlexClient] = {}
+    chosen = connect(session, url, token, server) if url or server else None
+    connections: dict[str | None, Connection] = {}
     summaries: list[RunSummary] = []
-    exit_code = 0
+    code = 0
     for file in files:
         if not file.is_file():
             raise UsageError(f"Cannot read {file}: no such file.")
-        run = find_unfinished(journal, file)
+        run = session.unfinished_run(file, chosen.identity if chosen else None)
         if run is None:
             raise UsageError(f"No unfinished run of {file.name} to resume (the journal has none for this exact "
                              "file): run the same command without --resume.")
-        key = (url or (None if server else run.server_url), server)
-        if key not in clients:
-            clients[key] = _connect_for(run, url, token, server, insecure, options.workers)
-        client = clients[key]
-        plan = plan_resume(client, journal, run)
-        console.print(f"Run {run.id} of {file.name} (started {_when(run.started_at)}) did not finish "
-                      f"({run.status}); finishing it.", markup=False)
+        conn = chosen or connections.get(run.server_url) or _connect_for(session, run, None, token, None)
+        connections[run.server_url] = conn
+        plan = session.plan_resume(conn, run.id)
+        plan.source = _read_source(session, file)
+        echo(f"Run {run.id} of {file.name} (started {_when(run.started_at)}) did not finish ({run.status}); "
+             "finishing it.")
         if options.dry_run:
             from .sync_cmd import plan_table
 
-            console.print(plan_table(Plan(None, [], plan.todo), client.sections()))
-            summaries.append(RunSummary(run.id, True, Plan(_read_source(file), [], plan.todo), [], Tally(),
-                                        "dry_run"))
-            continue
-        if plan.todo:
-            confirm_write(f"Write the remaining {len(plan.todo)} change(s) to {client.name}?", yes)
-        update, close = progress_reporter(enabled=bool(plan.todo))
-        with _cancellable() as cancel:
-            try:
-                summary = execute_resume(client, journal, plan, report_dir=reports, workers=options.workers,
-                                         source=_read_source(file), echo=echo, cancel=cancel, on_progress=update)
-            finally:
-                close()
-        console.print(f"Run id: {summary.run_id}", markup=False)
+            console.print(plan_table(plan, conn))
+        elif plan.changes:
+            confirm_write(f"Write the remaining {len(plan.changes)} change(s) to {conn.name}?", yes)
+        with writing(not options.dry_run and bool(plan.changes), echo) as (cancel, on_event):
+            summary = session.write(conn, plan, dry_run=options.dry_run, cancel=cancel, on_event=on_event)
+        echo(f"Run id: {summary.run_id}")
         if summary.status in ("cancelled", "stopped"):
-            console.print(f"Run {summary.run_id} did not finish: run the same command again to finish it.",
-                          markup=False)
+            echo(f"Run {summary.run_id} did not finish: run the same command again to finish it.")
         summaries.append(summary)
-        code = _exit_code(summary)
-        exit_code = code if code in (3, 130) or exit_code == 0 else exit_code
+        new = exit_code(summary)
+        code = new if new in (3, 130) or code == 0 else code
     if as_json and summaries:
-        payload = summaries[0].to_json() if len(summaries) == 1 else {
-            **summaries[-1].to_json(), "runs": [s.to_json() for s in summaries]}
-        print(json.dumps(payload, ensure_ascii=False))
-    return exit_code
+        print_json(summaries)
+    return code

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import signal
-import threading
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from ..apply import DEFAULT_WORKERS
-from ..config import remember
-from ..errors import UsageError
-from ..paths import report_dir as default_report_dir
-from ..plan import Plan, PlanOptions
-from ..plex.client import PlexClient, Section
-from ..plex.session import remembered_libraries
-from ..report import fmt_rating, plan_summary, stars
-from ..resume import unfinished_note
-from ..sources import read_ratings
+from ..app import DEFAULT_WORKERS, AppSession, Connection, Plan, PlanOptions, RunStatus, RunSummary, SyncOptions
+from ..app.account import remember, remembered_libraries
+from ..app.format import fmt_rating, plan_summary, stars
+from ..errors import RatingsToPlexError, UsageError
 from ..sources.model import TITLE_TYPES as TITLE_TYPES_ALL
-from ..sync import SyncOptions, execute_plan, prepare_plan
 from .app import app, err, friendly_errors, out
 from .common import (
     INSECURE_OPT,
@@ -33,7 +23,10 @@ from .common import (
     YES_OPT,
     confirm_write,
     connect,
-    progress_reporter,
+    exit_code,
+    make_session,
+    print_json,
+    writing,
 )
 
 
@@ -48,9 +41,9 @@ def parse_types(value: str) -> frozenset[str] | None:
     return types
 
 
-def plan_table(plan: Plan, sections: list[Section]) -> Table:
+def plan_table(plan: Plan, conn: Connection) -> Table:
     """Every planned write: what Plex has now, what it will have, and why."""
-    library = {s.key: s.title for s in sections}
+    library = conn.library_names([c.item.section_id for c in plan.writes])
     table = Table(title=f"Planned changes ({len(plan.writes)})", show_lines=False)
     for col in ("Title", "Year", "Library", "Current", "New", "Stars", "Reason"):
         table.add_column(col)
@@ -72,60 +65,58 @@ def plan_table(plan: Plan, sections: list[Section]) -> Table:
     return table
 
 
-def run_sync(client: PlexClient, files: list[Path], options: SyncOptions, *, yes: bool, as_json: bool,
-             reports: Path) -> int:
-    """Plan and apply each file in turn; returns the exit code (1 when some writes failed)."""
+def run_sync(session: AppSession, conn: Connection, files: list[Path], options: SyncOptions, *, yes: bool,
+             as_json: bool) -> int:
+    """Read and check every file, then plan and apply each in turn; returns the exit code (1: some writes failed)."""
     console = err if as_json else out
-    exit_code = 0
-    summaries = []
-    for file in files:
-        source = read_ratings(file)
-        console.print(f"Detected: {source.description}, {len(source.rows) + len(source.problems)} rows "
-                      f"({file.name})", markup=False)
+
+    def echo(line: str) -> None:
+        console.print(line, markup=False)
+
+    code = 0
+    summaries: list[RunSummary] = []
+    for source in session.read(files, options):
+        echo(f"Detected: {source.description}, {len(source.rows) + len(source.problems)} rows ({source.file.name})")
         for note in source.notes:
-            console.print(note, markup=False)
-        if not options.dry_run and (resume_note := unfinished_note(file)):
-            console.print(resume_note, markup=False)
-        plan, sections = prepare_plan(client, source, options, log=lambda m: console.print(m, markup=False))
+            echo(note)
+        if not options.dry_run and (unfinished := _unfinished_note(session, conn, source.file)):
+            echo(unfinished)
+        plan = session.preview(conn, source, options, on_event=lambda e: echo(getattr(e, "text", "")))
         if options.dry_run:
-            console.print(plan_table(plan, sections))
+            console.print(plan_table(plan, conn))
         elif plan.writes:
-            console.print(plan_summary(plan) + ". Add --dry-run to review every change.", markup=False)
-            confirm_write(f"Write {len(plan.writes)} change(s) to {client.name}?", yes)
-        cancel = threading.Event()
-        previous = signal.signal(signal.SIGINT, lambda *_, ev=cancel: ev.set()) \
-            if threading.current_thread() is threading.main_thread() else None
-        update, close = progress_reporter(enabled=not options.dry_run and bool(plan.writes))
-        try:
-            summary = execute_plan(client, plan, sections, options, report_dir=reports,
-                                   echo=lambda line: console.print(line, markup=False), cancel=cancel,
-                                   on_progress=update)
-        finally:
-            close()
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
+            echo(plan_summary(plan) + ". Add --dry-run to review every change.")
+            confirm_write(f"Write {len(plan.writes)} change(s) to {conn.name}?", yes)
+        with writing(not options.dry_run and bool(plan.writes), echo) as (cancel, on_event):
+            summary = session.write(conn, plan, dry_run=options.dry_run, cancel=cancel, on_event=on_event)
         if options.dry_run:
             tail = " (dry run: nothing was written)"
-        elif summary.tally.counts["Updated"] or summary.tally.counts["Marked watched"]:
+        elif summary.counts["Updated"] or summary.counts["Marked watched"]:
             tail = f" (undo it with: ratings-to-plex undo {summary.run_id})"
         else:
             tail = ""
-        console.print(f"Run id: {summary.run_id}{tail}", markup=False)
-        if summary.status in ("cancelled", "stopped"):
-            console.print(f"Run {summary.run_id} did not finish: add --resume to the same command to finish it.",
-                          markup=False)
+        echo(f"Run id: {summary.run_id}{tail}")
+        if summary.status in (RunStatus.CANCELLED, RunStatus.STOPPED):
+            echo(f"Run {summary.run_id} did not finish: add --resume to the same command to finish it.")
         summaries.append(summary)
-        if summary.status == "cancelled":
-            exit_code = 130
-        elif summary.status == "stopped":
-            exit_code = 3
-        elif summary.tally.counts["Rate failed errors"] and exit_code == 0:
-            exit_code = 1
+        new = exit_code(summary)
+        code = new if new in (3, 130) or code == 0 else code
     if as_json:
-        payload = summaries[0].to_json() if len(summaries) == 1 else {
-            **summaries[-1].to_json(), "runs": [s.to_json() for s in summaries]}
-        print(json.dumps(payload, ensure_ascii=False))
-    return exit_code
+        print_json(summaries)
+    return code
+
+
+def _unfinished_note(session: AppSession, conn: Connection, file: Path) -> str | None:
+    """What `sync` says at its start when this file's last run here did not finish (only advice: never fatal)."""
+    try:
+        run = session.unfinished_run(file, conn.identity)
+        if run is None:
+            return None
+        if session.running_elsewhere(run.id):
+            return f"Run {run.id} for this file is still running in another process."
+    except (OSError, RatingsToPlexError):
+        return None
+    return f"Run {run.id} for this file did not finish: add --resume to finish it."
 
 
 @app.command()
@@ -170,17 +161,18 @@ def sync(
                           workers=workers, lookup=lookup)
     if lookup not in ("auto", "scan", "per-row"):
         raise UsageError(f"Unknown --lookup {lookup!r}: use auto, scan or per-row.")
+    session = make_session(report_dir, workers, insecure)
     if resume:
         from .history_cmd import run_resume
 
-        raise typer.Exit(run_resume(files, url=url, token=token, server=server, insecure=insecure, options=options,
-                                    yes=yes, as_json=as_json, reports=report_dir or default_report_dir()))
-    client = connect(url, token, server, insecure, workers)
-    if not library and not all_libraries and (remembered := remembered_libraries(client)):
+        raise typer.Exit(run_resume(session, files, url=url, token=token, server=server, options=options, yes=yes,
+                                    as_json=as_json))
+    conn = connect(session, url, token, server)
+    if not library and not all_libraries and (remembered := remembered_libraries(conn.client)):
         (err if as_json else out).print(f"Library: {', '.join(remembered)} (remembered from your last run; pass "
                                         "--library to choose another).", markup=False)
         options = dataclasses.replace(options, libraries=remembered)
-    code = run_sync(client, files, options, yes=yes, as_json=as_json, reports=report_dir or default_report_dir())
+    code = run_sync(session, conn, files, options, yes=yes, as_json=as_json)
     if code == 0:  # remember what worked, so the next run needs fewer options
         remember(server=server if server and not url else None, libraries=list(library) or None)
     raise typer.Exit(code)

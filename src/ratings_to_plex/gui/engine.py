@@ -19,10 +19,8 @@ if TYPE_CHECKING:
     from ..plan import Plan
     from ..plex.client import PlexClient, Section
     from ..plex.session import PinLogin, ServerInfo
-    from ..resume import ResumePlan
     from ..sources.model import ReadResult
     from ..sync import RunSummary, SyncOptions
-    from ..undo import UndoPlan
 
 
 class Engine:
@@ -135,10 +133,11 @@ class Engine:
                      report_dir: Path, echo: Callable[[str], None], cancel: threading.Event,
                      on_progress: Callable[[Progress], None]) -> RunSummary:
         self._note("execute_plan")
-        from ..sync import execute_plan
+        from ..executor import run_plan
 
-        return execute_plan(client, plan, sections, options, report_dir=report_dir, echo=echo, cancel=cancel,
-                            on_progress=on_progress)
+        with _journal() as journal:
+            return run_plan(client, plan, journal=journal, report_dir=report_dir, workers=options.workers,
+                            dry_run=options.dry_run, echo=echo, cancel=cancel, on_progress=on_progress)
 
     # -- the journal: history, undo, resume ---------------------------------------------------------------
     def journal_runs(self) -> list[RunInfo]:
@@ -153,45 +152,45 @@ class Engine:
 
     def find_unfinished(self, path: Path) -> RunInfo | None:
         self._note("find_unfinished")
-        from ..resume import find_unfinished
+        from ..journal import file_hash
 
         with _journal() as journal:
-            return find_unfinished(journal, path)
+            return journal.unfinished_for(file_hash(path)) if path.is_file() else None
 
-    def plan_undo(self, client: PlexClient, run_id: int) -> UndoPlan:
+    def plan_undo(self, client: PlexClient, run_id: int) -> Plan:
         self._note("plan_undo")
         from ..undo import plan_undo
 
         with _journal() as journal:
             return plan_undo(client, journal, journal.run(run_id))
 
-    def execute_undo(self, client: PlexClient, plan: UndoPlan, *, report_dir: Path, echo: Callable[[str], None],
+    def execute_undo(self, client: PlexClient, plan: Plan, *, report_dir: Path, echo: Callable[[str], None],
                      cancel: threading.Event, on_progress: Callable[[Progress], None]) -> RunSummary:
         self._note("execute_undo")
         from ..apply import DEFAULT_WORKERS
-        from ..undo import execute_undo
+        from ..executor import run_plan
 
         with _journal() as journal:
-            return execute_undo(client, journal, plan, report_dir=report_dir, workers=DEFAULT_WORKERS, echo=echo,
-                                cancel=cancel, on_progress=on_progress)
+            return run_plan(client, plan, journal=journal, report_dir=report_dir, workers=DEFAULT_WORKERS, echo=echo,
+                            cancel=cancel, on_progress=on_progress)
 
-    def plan_resume(self, client: PlexClient, run_id: int) -> ResumePlan:
+    def plan_resume(self, client: PlexClient, run_id: int) -> Plan:
         self._note("plan_resume")
         from ..resume import plan_resume
 
         with _journal() as journal:
             return plan_resume(client, journal, journal.run(run_id))
 
-    def execute_resume(self, client: PlexClient, plan: ResumePlan, *, report_dir: Path,
+    def execute_resume(self, client: PlexClient, plan: Plan, *, report_dir: Path,
                        echo: Callable[[str], None], cancel: threading.Event,
                        on_progress: Callable[[Progress], None]) -> RunSummary:
         self._note("execute_resume")
         from ..apply import DEFAULT_WORKERS
-        from ..resume import execute_resume
+        from ..executor import run_plan
 
         with _journal() as journal:
-            return execute_resume(client, journal, plan, report_dir=report_dir, workers=DEFAULT_WORKERS, echo=echo,
-                                  cancel=cancel, on_progress=on_progress)
+            return run_plan(client, plan, journal=journal, report_dir=report_dir, workers=DEFAULT_WORKERS, echo=echo,
+                            cancel=cancel, on_progress=on_progress)
 
 
 @contextlib.contextmanager

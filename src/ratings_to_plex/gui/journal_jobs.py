@@ -40,9 +40,9 @@ from .host import ControllerHost
 if TYPE_CHECKING:
     from ..apply import Progress
     from ..journal import RunInfo
+    from ..plan import Plan
     from ..plex.client import PlexClient
     from ..sync import RunSummary
-    from ..undo import UndoPlan
 
 WRITE_JOBS: Final = (PLAN, RUN, SOURCE, UNDO_PLAN)  # one at a time: never read or plan while something writes
 
@@ -51,7 +51,7 @@ WRITE_JOBS: Final = (PLAN, RUN, SOURCE, UNDO_PLAN)  # one at a time: never read 
 class _UndoEntry:
     run_id: int
     client: PlexClient
-    plan: UndoPlan
+    plan: Plan
 
 
 def finished_event(summary: RunSummary, total: int, kind: str = "sync", *, undo_of: int | None = None,
@@ -173,7 +173,7 @@ class JournalJobs(ControllerHost):
             if generation != self._undo_generation:
                 return  # cancelled while reading
             self._undo = _UndoEntry(run_id, client, plan)
-        skipped = tuple(f"{s.record.title}: {s.reason}" for s in plan.skipped)
+        skipped = tuple(f"{s.title}: {s.reason}" for s in plan.skipped)
         self.post(UndoPlanned(run_id, len(plan.writes), plan.already, skipped, client.name))
         n = len(plan.writes)
         self.post(Status(f"Undo run {run_id}: {n} item{'s' if n != 1 else ''} to restore. Confirm in History."
@@ -198,7 +198,7 @@ class JournalJobs(ControllerHost):
             entry.client, entry.plan, report_dir=self.engine.report_dir(), echo=lambda line: self.post(Log(line)),
             cancel=self._run_cancel, on_progress=PhasedProgress(total, self.post))
         self.post(finished_event(summary, total, "undo", undo_of=run_id))
-        file = entry.plan.run.file
+        file = entry.plan.target.file if entry.plan.target else None
         self._after_run(Path(file) if file else None, entry.client.name)
 
     # -- an unfinished run of the chosen file ----------------------------------------------------------------
@@ -242,7 +242,7 @@ class JournalJobs(ControllerHost):
         self._started_writing()
         self.post(Status(f"Checking which of run {run_id}'s changes reached {client.name}…", "busy"))
         plan = self.engine.plan_resume(client, run_id)
-        total = len(plan.todo)
+        total = len(plan.changes)
         self.post(RunStarted(total, False, "resume"))
         self.post(Status(f"Finishing run {run_id}: {total} change{'s' if total != 1 else ''} left to write "
                          "(Esc cancels)…", "busy"))

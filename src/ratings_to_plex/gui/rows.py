@@ -89,8 +89,10 @@ def _bare_change_row(c: Change) -> PreviewRow:
 
 
 def _skip_reason(c: Change) -> str:
+    if c.skip is None:
+        return ""
     return {UNCHANGED: "same rating", KEPT_EXISTING: "kept: Plex has a rating",
-            NOT_NEWER: "kept: Plex's is newer"}.get(c.skip or "", c.skip or "")
+            NOT_NEWER: "kept: Plex's is newer"}.get(c.skip, str(c.skip))
 
 
 def _year(year: int | None) -> str:

@@ -1,0 +1,17 @@
+"""The signed-in side every interface shares: the stored token, the PIN sign-in, the account's servers and the
+remembered settings. Thin on purpose — `plex.session`, `plex.credentials` and `config` do the work; interfaces
+import this module instead of reaching into them.
+"""
+
+from __future__ import annotations
+
+from ..config import load_config, remember, save_config
+from ..plex.credentials import forget_token, load_token, save_token
+from ..plex.servers import ServerInfo, owned_servers, prefetch_servers, remembered_libraries
+from ..plex.session import LoginCancelled, PinLogin, can_open_browser, open_browser
+
+__all__ = [
+    "LoginCancelled", "PinLogin", "ServerInfo", "can_open_browser", "forget_token", "load_config", "load_token",
+    "open_browser", "owned_servers", "prefetch_servers", "remember", "remembered_libraries", "save_config",
+    "save_token",
+]

@@ -1,0 +1,50 @@
+"""A connected server as the session and the interfaces see it: the client plus whose ratings it reads and writes.
+
+The identity is the server's machine identifier (plus the Plex user), taken from the server itself when connecting —
+never its name: two servers may be called the same, and the name is only for showing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..errors import PlexConnectionError
+from ..model import Identity
+from ..plex.client import PlexClient, Section
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One server, reached and identified. Thread-safe (the client's HTTP pool is shared)."""
+
+    client: PlexClient
+    identity: Identity
+
+    @classmethod
+    def of(cls, client: PlexClient, *, user_id: str | None = None, user_name: str = "") -> Connection:
+        if not client.machine_identifier:
+            raise PlexConnectionError(f"The server at {client.url} did not say its machine identifier, so runs on "
+                                      "it could not be told apart from another server's: is it a Plex server?")
+        return cls(client, Identity(client.machine_identifier, user_id, client.name, client.url, user_name))
+
+    @property
+    def name(self) -> str:
+        return self.client.name
+
+    @property
+    def url(self) -> str:
+        return self.client.url
+
+    def sections(self) -> list[Section]:
+        """Every library section (read once, then kept)."""
+        return self.client.sections()
+
+    def libraries(self) -> list[Section]:
+        """The movie and TV sections: the ones a sync can match against."""
+        return [s for s in self.client.sections() if s.listable_types]
+
+    def library_names(self, keys: Sequence[int]) -> dict[int, str]:
+        """Section key → title, for the keys asked (to show which library an item is in)."""
+        wanted = set(keys)
+        return {s.key: s.title for s in self.client.sections() if s.key in wanted}

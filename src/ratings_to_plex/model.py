@@ -1,0 +1,173 @@
+"""The types the engine stages, the application session and every interface share: identity, runs, their states.
+
+States are string enums (`RunStatus.DONE == "done"`), so the journal, the `--json` output and older callers that
+compare with plain strings keep working while new code gets names a type checker can follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from .apply import Outcome
+    from .plan import Plan
+    from .report import Tally
+
+
+class StrEnum(str, Enum):
+    """`enum.StrEnum` for Python 3.10: the member is its value in f-strings, JSON and SQLite."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class RunStatus(StrEnum):
+    """Where a journaled run stands. RUNNING, CANCELLED and STOPPED are unfinished: `--resume` can finish them."""
+
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"  # the user cancelled: writes in flight finished, the rest were never attempted
+    STOPPED = "stopped"  # the run stopped itself: token refused, or the server was lost
+    FAILED = "failed"
+    DRY_RUN = "dry_run"
+
+    @property
+    def finished(self) -> bool:
+        return self not in UNFINISHED
+
+
+UNFINISHED: Final = frozenset({RunStatus.RUNNING, RunStatus.CANCELLED, RunStatus.STOPPED})
+
+
+class RunKind(StrEnum):
+    """What a plan does. A resume continues its run under the run's own id and kind (the journal has no
+    `resume` rows); RESTORE is reserved for writing back an export."""
+
+    SYNC = "sync"
+    UNDO = "undo"
+    RESUME = "resume"
+    RESTORE = "restore"
+
+
+class ChangeState(StrEnum):
+    """How far one journaled change got: PLANNED → WRITING (journaled before the request) → APPLIED or FAILED."""
+
+    PLANNED = "planned"
+    WRITING = "writing"
+    APPLIED = "applied"
+    FAILED = "failed"
+
+
+POSSIBLY_WRITTEN: Final = (ChangeState.APPLIED, ChangeState.WRITING, ChangeState.FAILED)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Whose ratings a run reads and writes: one server (by machine identifier, never by name) and one Plex user.
+
+    `user_id` None is the signed-in account itself; a Plex Home user has their own id. Names and the URL are only
+    for showing: two servers may share a name, and one server may answer at several URLs.
+    """
+
+    machine_id: str
+    user_id: str | None = None
+    server_name: str = field(default="", compare=False)
+    server_url: str = field(default="", compare=False)
+    user_name: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> str:
+        """A stable text key (for lock files, maps and URLs)."""
+        return f"{self.machine_id}/{self.user_id or ''}"
+
+    @property
+    def label(self) -> str:
+        """`Home (192.168.1.10:32400)` — what a person reads to tell two same-named servers apart."""
+        where = self.server_url.split("://", 1)[-1] if self.server_url else self.machine_id[:8]
+        name = self.server_name or "Plex server"
+        return f"{name} ({where})" + (f" as {self.user_name}" if self.user_name else "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunInfo:
+    """One journaled run (a history row), with its changes counted by state."""
+
+    id: int
+    kind: str
+    started_at: float
+    finished_at: float | None
+    status: str
+    file: str | None
+    file_hash: str | None
+    server_name: str | None
+    server_url: str | None
+    machine_id: str | None
+    undo_of: int | None
+    undone_by: int | None
+    dry_run: bool
+    user_id: str | None = None
+    applied: int = 0
+    failed: int = 0
+    pending: int = 0  # planned or writing
+    writing: int = 0  # journaled as being written when the process stopped: may have landed
+    libraries: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in UNFINISHED
+
+    @property
+    def possibly_written(self) -> int:
+        """Changes that reached, or may have reached, the server (a killed or failed write may have landed)."""
+        return self.applied + self.failed + self.writing
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(self.machine_id or "", self.user_id, self.server_name or "", self.server_url or "")
+
+
+@dataclass
+class RunSummary:
+    """What a sync, undo or resume did: returned by the executor, rendered by every interface."""
+
+    run_id: int
+    dry_run: bool
+    plan: Plan
+    outcomes: list[Outcome]
+    tally: Tally
+    status: str
+    unmatched_csv: Path | None = None
+    run_log: Path | None = None
+    kind: RunKind = RunKind.SYNC
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.tally.counts
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` object of INTERFACES.md."""
+        from .apply import CANCELLED
+        from .report import counts_key
+
+        src = self.plan.source
+        by_key = {o.change.item.rating_key: o for o in self.outcomes}
+        changes = []
+        for c in self.plan.listed:
+            o = by_key.get(c.item.rating_key)
+            status = c.skip or ("planned" if self.dry_run else (o.status if o else CANCELLED))
+            changes.append({"rating_key": c.item.rating_key, "title": c.item.title, "year": c.item.year,
+                            "old": c.old_rating, "new": c.new_rating, "watched": c.watched, "status": str(status)})
+        return {
+            "run_id": self.run_id, "dry_run": self.dry_run, "status": str(self.status),
+            "source": {"format": src.format if src else None, "file": str(src.file) if src else None,
+                       "rows": len(src.rows) + len(src.problems) if src else 0},
+            "counts": {counts_key(k): v for k, v in self.tally.counts.items()},
+            "changes": changes,
+            "reports": {"unmatched_csv": str(self.unmatched_csv) if self.unmatched_csv else None,
+                        "run_log": str(self.run_log) if self.run_log else None},
+        }
