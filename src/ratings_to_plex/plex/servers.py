@@ -18,7 +18,7 @@ from plexapi.myplex import MyPlexAccount
 from ..config import load_config
 from ..errors import AuthError, PlexConnectionError, RatingsToPlexError, UsageError
 from ..security import register_secret
-from .client import PlexClient, Section
+from .client import PlexClient, RetryPolicy, Section, make_session
 from .credentials import load_token
 from .plextv import PLEXTV_RETRY, plextv_errors, plextv_session
 
@@ -132,8 +132,8 @@ def reachable_url(server: ServerInfo, *, verify: bool = True, timeout: float = C
     if not server.connections:
         raise PlexConnectionError(f"plex.tv lists no address for {_named(server)}: is it online and "
                                   "signed in? You can also pass --url.")
-    probe = requests.Session()
-    probe.verify = verify
+    # Our guarded session: a probed address redirecting elsewhere must not get the token (plex/http.py).
+    probe = make_session(verify=verify, retry=RetryPolicy(attempts=0, timeout_s=timeout, deadline_s=timeout * 2))
     pool = ThreadPoolExecutor(max_workers=min(8, len(server.connections)), thread_name_prefix="probe")
     futures = [pool.submit(_answers, probe, url, server, timeout) for url in server.connections]
     try:
