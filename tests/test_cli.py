@@ -70,7 +70,7 @@ def test_servers_json(signed_in: Emulator) -> None:
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert isinstance(data, list) and len(data) == 1
-    assert set(data[0]) == {"name", "client_identifier", "platform", "version", "owned", "connections"}
+    assert set(data[0]) == {"name", "client_identifier", "platform", "version", "owned", "shared_by", "connections"}
     assert data[0]["name"] == "Plex Emulator" and data[0]["owned"] is True
     assert data[0]["connections"] == [signed_in.url]
 

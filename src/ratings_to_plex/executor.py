@@ -82,7 +82,8 @@ def _target(plan: Plan) -> RunInfo:
 def _open_run(journal: JournalDB, plan: Plan, dry_run: bool, identity: Identity) -> RunRecorder:
     """A new journaled run for a sync or an undo; the reopened run itself for a resume."""
     where = {"server_name": identity.server_name, "server_url": identity.server_url,
-             "machine_id": identity.machine_id, "user_id": identity.user_id}
+             "machine_id": identity.machine_id, "user_id": identity.user_id,
+             "user_name": identity.user_name or None}
     if plan.kind is RunKind.RESUME:
         recorder = journal.recorder(_target(plan).id)
         recorder.reopen()

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at REAL,
     status TEXT NOT NULL DEFAULT 'running',     -- running | done | cancelled | stopped | failed | dry_run
     file TEXT, file_hash TEXT, source_format TEXT,
-    server_name TEXT, server_url TEXT, machine_id TEXT, user_id TEXT,
+    server_name TEXT, server_url TEXT, machine_id TEXT, user_id TEXT, user_name TEXT,
     libraries TEXT, options TEXT, counts TEXT,
     undo_of INTEGER REFERENCES runs(id),
     undone_by INTEGER REFERENCES runs(id),      -- the undo run that reversed this one
@@ -141,7 +141,7 @@ class JournalDB:
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
             self.db.executescript(_SCHEMA)
             columns = {r["name"] for r in self.db.execute("PRAGMA table_info(runs)")}
-            for name in ("undone_by", "user_id"):  # a journal written before undo / Plex Home users existed
+            for name in ("undone_by", "user_id", "user_name"):  # a journal from before undo / Plex Home users
                 if name not in columns:
                     kind = "INTEGER REFERENCES runs(id)" if name == "undone_by" else "TEXT"
                     self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")

@@ -109,6 +109,7 @@ class RunInfo:
     undone_by: int | None
     dry_run: bool
     user_id: str | None = None
+    user_name: str | None = None  # the Plex Home user's name when the run was made, for showing
     applied: int = 0
     failed: int = 0
     pending: int = 0  # planned or writing
@@ -128,7 +129,8 @@ class RunInfo:
 
     @property
     def identity(self) -> Identity:
-        return Identity(self.machine_id or "", self.user_id, self.server_name or "", self.server_url or "")
+        return Identity(self.machine_id or "", self.user_id, self.server_name or "", self.server_url or "",
+                        self.user_name or "")
 
 
 @dataclass

@@ -110,16 +110,16 @@ def servers(
     token: str = TOKEN_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    """List the Plex Media Servers of your account (after `login`).
+    """List the Plex Media Servers of your account (after `login`), and those shared with it.
 
     Example: ratings-to-plex servers --json
     """
-    found = session.owned_servers(token or None)
+    found = session.list_servers(token or None)
     if as_json:
         print(json.dumps([s.to_json() for s in found], ensure_ascii=False))
         return
     if not found:
-        out.print("Your account has no Plex Media Server of its own.", markup=False)
+        out.print("Your account has no Plex Media Server, and none is shared with it.", markup=False)
         return
     default = _default_server(found)
     table = Table(title="Your Plex servers", caption="* used when you pass neither --server nor --url"
@@ -128,7 +128,7 @@ def servers(
         table.add_column(col)
     table.add_column("Addresses", overflow="fold")
     for s in found:
-        table.add_row(("* " if s is default else "") + s.name, s.platform, s.version,
+        table.add_row(("* " if s is default else "") + s.label, s.platform, s.version,
                       "yes" if s.owned else "no", "\n".join(s.connections) or "—")
     out.print(table)
 

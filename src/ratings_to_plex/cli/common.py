@@ -37,8 +37,15 @@ def make_session(report_dir: Path | None, workers: int = DEFAULT_WORKERS, insecu
     return AppSession.default(report_dir=report_dir, workers=workers, verify=not insecure)
 
 
-def connect(session: AppSession, url: str | None, token: str | None, server: str | None) -> Connection:
-    """A connected server from --url/--token, or from the stored sign-in and --server (or the remembered one)."""
+def connect(session: AppSession, url: str | None, token: str | None, server: str | None,
+            user: str | None = None) -> Connection:
+    """A connected server from --url/--token, or from the stored sign-in and --server (or the remembered one);
+    with `user` (--user), as that Plex Home user, with their own token (cli/users_cmd.py)."""
+    if user:
+        from .users_cmd import connect_as
+
+        if (as_user := connect_as(session, url, token, server, user)) is not None:
+            return as_user
     if url:
         token = token or load_token()
         if not token:

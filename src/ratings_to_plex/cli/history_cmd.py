@@ -39,6 +39,7 @@ from .common import (
     print_json,
     writing,
 )
+from .users_cmd import USER_OPT
 
 
 def _when(ts: float | None) -> str:
@@ -51,7 +52,8 @@ def run_json(run: RunInfo) -> dict[str, Any]:
             "finished_at": _when(run.finished_at), "status": run.status, "dry_run": run.dry_run, "file": run.file,
             "server": run.server_name, "server_url": run.server_url, "libraries": run.libraries,
             "updated": run.applied, "failed": run.failed, "pending": run.pending, "undo_of": run.undo_of,
-            "undone": run.undone_by is not None, "undone_by": run.undone_by}
+            "undone": run.undone_by is not None, "undone_by": run.undone_by,
+            "user": run.user_name or None, "user_id": run.user_id}
 
 
 @app.command()
@@ -60,6 +62,7 @@ def history(
     as_json: bool = JSON_OPT,
     move_aside: bool = typer.Option(False, "--move-journal-aside", help="If the run journal is damaged, rename it "
                                     "(it is kept beside the new one) and start a new one."),
+    user: str = USER_OPT,
 ) -> None:
     """List past runs, newest first, with the run id that `undo` takes.
 
@@ -78,6 +81,8 @@ def history(
     else:
         if move_aside:
             err.print("The run journal is fine: nothing was moved.", markup=False)
+    if user:  # one Plex Home user's runs (by the name or id recorded with each run)
+        runs = [r for r in runs if user.casefold() in ((r.user_name or "").casefold(), (r.user_id or "").casefold())]
     if as_json:
         print(json.dumps({"runs": [run_json(r) for r in runs]}, ensure_ascii=False))
     elif not runs:
@@ -97,18 +102,19 @@ def _runs_table(runs: list[RunInfo]) -> Table:
                              no_wrap=col != "Date", min_width=10 if col == "Date" else len(col))
     for r in runs:
         kind = f"undo {r.undo_of}" if r.kind == "undo" else r.kind
+        server = (r.server_name or "") + (f" as {r.user_name}" if r.user_name else "")
         table.add_row(str(r.id), _when(r.started_at)[:16], kind, Path(r.file).name if r.file else "",
-                      r.server_name or "", str(r.applied), str(r.failed), r.status,
+                      server, str(r.applied), str(r.failed), r.status,
                       f"by {r.undone_by}" if r.undone_by else "")
     return table
 
 
 def _connect_for(session: AppSession, run: RunInfo, url: str | None, token: str | None,
-                 server: str | None) -> Connection:
-    """The run's own server (from the journal) unless --url or --server names another."""
+                 server: str | None, user: str | None = None) -> Connection:
+    """The run's own server (from the journal) unless --url or --server names another; as `user` when given."""
     if not url and not server and not run.server_url:
         raise UsageError(f"Run {run.id} has no server recorded: pass --url and --token.")
-    return connect(session, url or (None if server else run.server_url), token, server)
+    return connect(session, url or (None if server else run.server_url), token, server, user)
 
 
 @app.command()
@@ -127,6 +133,7 @@ def undo(
     workers: int = typer.Option(DEFAULT_WORKERS, "--workers", envvar="RATINGS_TO_PLEX_WORKERS", min=1, max=64,
                                 help="Concurrent writes."),
     insecure: bool = INSECURE_OPT,
+    user: str = USER_OPT,
 ) -> None:
     """Put back what a run changed (ratings, unset ratings, watched marks), on the server it wrote to.
 
@@ -142,11 +149,11 @@ def undo(
         console.print(line, markup=False)
 
     session = make_session(report_dir, workers, insecure)
-    conn = connect(session, url, token, server) if url or server else None
+    conn = connect(session, url, token, server, user) if url or server else None
     run, note = session.undo_target(None if last else run_id, conn.identity if conn and last else None)
     if note:
         echo(note)
-    conn = conn or _connect_for(session, run, url, token, server)
+    conn = conn or _connect_for(session, run, url, token, server, user)
     plan = session.plan_undo(conn, run.id)
     echo(f"Undo run {run.id} ({_when(run.started_at)}, {run.file or run.kind} → {conn.name}): "
          f"{len(plan.writes)} item(s) to restore, {plan.already} already as before, {len(plan.skipped)} skipped")
@@ -183,14 +190,14 @@ def _read_source(session: AppSession, file: Path) -> Any:
 
 
 def run_resume(session: AppSession, files: list[Path], *, url: str | None, token: str | None, server: str | None,
-               options: SyncOptions, yes: bool, as_json: bool) -> int:
+               options: SyncOptions, yes: bool, as_json: bool, user: str | None = None) -> int:
     """`sync FILE… --resume`: finish each file's newest unfinished run under its own run id."""
     console = err if as_json else out
 
     def echo(line: str) -> None:
         console.print(line, markup=False)
 
-    chosen = connect(session, url, token, server) if url or server else None
+    chosen = connect(session, url, token, server, user) if url or server else None
     connections: dict[str | None, Connection] = {}
     summaries: list[RunSummary] = []
     code = 0
@@ -201,7 +208,7 @@ def run_resume(session: AppSession, files: list[Path], *, url: str | None, token
         if run is None:
             raise UsageError(f"No unfinished run of {file.name} to resume (the journal has none for this exact "
                              "file): run the same command without --resume.")
-        conn = chosen or connections.get(run.server_url) or _connect_for(session, run, None, token, None)
+        conn = chosen or connections.get(run.server_url) or _connect_for(session, run, None, token, None, user)
         connections[run.server_url] = conn
         plan = session.plan_resume(conn, run.id)
         plan.source = _read_source(session, file)

@@ -28,6 +28,7 @@ from .common import (
     print_json,
     writing,
 )
+from .users_cmd import USER_OPT
 
 
 def parse_types(value: str) -> frozenset[str] | None:
@@ -151,6 +152,7 @@ def sync(
     insecure: bool = INSECURE_OPT,
     resume: bool = typer.Option(False, "--resume", help="Finish this file's last unfinished run (after a crash, "
                                 "Ctrl-C or a lost connection) from the journal, writing only what is missing."),
+    user: str = USER_OPT,
 ) -> None:
     """Import ratings from export files into a Plex library.
 
@@ -166,8 +168,8 @@ def sync(
         from .history_cmd import run_resume
 
         raise typer.Exit(run_resume(session, files, url=url, token=token, server=server, options=options, yes=yes,
-                                    as_json=as_json))
-    conn = connect(session, url, token, server)
+                                    as_json=as_json, user=user))
+    conn = connect(session, url, token, server, user)
     if not library and not all_libraries and (remembered := remembered_libraries(conn.client)):
         (err if as_json else out).print(f"Library: {', '.join(remembered)} (remembered from your last run; pass "
                                         "--library to choose another).", markup=False)

@@ -55,7 +55,12 @@ def user(ctx: Context, req: Request) -> Response:
     person = caller(ctx, req) or (owner(ctx) if req.path.endswith("/signin") else None)
     if person is None:
         return not_found("user")
-    return _xml(account_xml(ctx, person), 201 if req.method == "POST" else 200)
+    status = 201 if req.method == "POST" else 200
+    if "application/json" in req.header("Accept"):  # plex.tv's v2 answers JSON when asked
+        return _json({"id": person.id, "uuid": person.uuid, "username": person.username, "title": person.title,
+                      "email": person.email, "authToken": person.account_token, "home": person.home,
+                      "restricted": person.role is Role.MANAGED, "protected": person.protected}, status)
+    return _xml(account_xml(ctx, person), status)
 
 
 def _resource(ctx: Context, name: str, *, owned: bool, provides: str, client_id: str, local: bool,

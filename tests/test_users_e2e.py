@@ -1,0 +1,169 @@
+"""Every person in the household, end to end through the CLI and the strict emulator: a managed user's sync changes
+only their ratings, a PIN guards a protected profile, a friend writes with their own token, undo/resume refuse the
+wrong user, and a failed switch writes nothing for anybody."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ratings_to_plex.app import AppSession, Event, ProgressUpdate, SyncOptions
+from ratings_to_plex.cli import app
+from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator.users import Person
+from ratings_to_plex.plex import credentials, users
+from ratings_to_plex.plex.acting import PIN_ENV, USER_ENV
+from ratings_to_plex.plex.plextv import PLEXTV_ENV
+
+from .test_journal_helpers import csv_from_library
+
+runner = CliRunner()
+State = dict[int, tuple[float | None, int]]
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    with Emulator(EmulatorConfig(movies=120, shows=2, episodes_per_show=2, seed=21)) as e:
+        monkeypatch.setenv(PLEXTV_ENV, e.url)
+        for name in (PIN_ENV, USER_ENV):
+            monkeypatch.delenv(name, raising=False)
+        credentials.save_token(e.token)  # signed in as the owner
+        users.TOKENS._tokens.clear()
+        e.ctx.users.retry_after_s = 0.05
+        yield e
+
+
+def who(emu: Emulator, name: str) -> Person:
+    found = emu.ctx.users.by_ref(name)
+    assert found is not None
+    return found
+
+
+def everybody(emu: Emulator) -> dict[str, State]:
+    """Every person's rating and play count of every item."""
+    states = {"owner": {k: (s.user_rating, s.view_count) for k, s in emu.state().items()}}
+    for p in emu.ctx.users.people:
+        states[p.title] = emu.ctx.users.state_of(p, emu.library)
+    return states
+
+
+def invoke(*args: str) -> tuple[int, dict[str, Any], str]:
+    result = runner.invoke(app, [*args, "--json"])
+    payload = json.loads(result.stdout) if result.stdout.strip() else {}
+    return result.exit_code, payload, result.stderr
+
+
+def sync(file: Path, *extra: str, code: int = 0) -> tuple[dict[str, Any], str]:
+    exit_code, payload, stderr = invoke("sync", str(file), "--all-libraries", "--yes", *extra)
+    assert exit_code == code, stderr
+    return payload, stderr
+
+
+def test_managed_users_sync_changes_only_their_ratings(emu: Emulator, tmp_path: Path) -> None:
+    expected = csv_from_library(emu, tmp_path / "ratings.csv", 40, seed=3)
+    before = everybody(emu)
+    payload, _ = sync(tmp_path / "ratings.csv", "--user", "Kid")
+    after = everybody(emu)
+    for name in ("owner", "Teen", "friend"):
+        assert after[name] == before[name], name  # untouched, item for item
+    kid_after = after["Kid"]
+    assert all(kid_after[k][0] == v for k, v in expected.items())
+    changed = {k for k in kid_after if kid_after[k] != before["Kid"][k]}
+    assert changed and changed <= set(expected)
+    assert payload["counts"]["updated"] == len(changed)
+
+
+def test_pin_protected_user_needs_the_pin(emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    csv_from_library(emu, tmp_path / "ratings.csv", 10, seed=4)
+    before = everybody(emu)
+    _, stderr = sync(tmp_path / "ratings.csv", "--user", "Teen", code=3)
+    assert "'Teen' is protected by a PIN" in stderr and PIN_ENV in stderr
+    monkeypatch.setenv(PIN_ENV, "9999")
+    _, stderr = sync(tmp_path / "ratings.csv", "--user", "Teen", code=3)
+    assert "Wrong PIN for 'Teen'" in stderr and "9999" not in stderr
+    assert everybody(emu) == before  # nothing written for anybody
+    monkeypatch.setenv(PIN_ENV, "1234")
+    monkeypatch.setenv(USER_ENV, "teen")
+    sync(tmp_path / "ratings.csv")
+    after = everybody(emu)
+    assert after["Teen"] != before["Teen"]
+    assert {n: s for n, s in after.items() if n != "Teen"} == {n: s for n, s in before.items() if n != "Teen"}
+
+
+def test_friend_writes_to_the_shared_server_with_their_own_token(emu: Emulator, tmp_path: Path) -> None:
+    friend = who(emu, "friend")
+    credentials.save_token(friend.account_token)  # the friend signed in on their own computer
+    exit_code, listed, stderr = invoke("servers")
+    assert exit_code == 0, stderr
+    assert [(s["name"], s["owned"], s["shared_by"]) for s in listed] == [("Plex Emulator", False, "demo")]
+    table = runner.invoke(app, ["servers"]).stdout  # the Name column may wrap "Plex Emulator (shared by demo)"
+    assert "(shared" in table and "demo)" in table
+    expected = csv_from_library(emu, tmp_path / "ratings.csv", 15, seed=5)
+    before = everybody(emu)
+    sync(tmp_path / "ratings.csv")
+    after = everybody(emu)
+    assert after["owner"] == before["owner"] and after["Kid"] == before["Kid"] and after["Teen"] == before["Teen"]
+    assert all(after["friend"][k][0] == v for k, v in expected.items())
+
+
+def test_undo_and_resume_refuse_the_wrong_user(emu: Emulator, tmp_path: Path) -> None:
+    csv_from_library(emu, tmp_path / "ratings.csv", 20, seed=6)
+    before = everybody(emu)
+    payload, _ = sync(tmp_path / "ratings.csv", "--user", "Kid")
+    run_id = str(payload["run_id"])
+    synced = everybody(emu)
+    code, _, stderr = invoke("undo", run_id, "--yes")  # as the owner: refused
+    assert code == 2 and "another Plex user" in stderr
+    assert everybody(emu) == synced
+    code, history, stderr = invoke("history")
+    assert code == 0, stderr
+    assert history["runs"][0]["user"] == "Kid"
+    code, _, stderr = invoke("undo", run_id, "--user", "Kid", "--yes")
+    assert code == 0, stderr
+    assert everybody(emu) == before
+
+
+def test_resume_refuses_another_user_and_finishes_as_the_runs_user(emu: Emulator, tmp_path: Path) -> None:
+    file = tmp_path / "ratings.csv"
+    expected = csv_from_library(emu, file, 40, seed=8)
+    kid = who(emu, "Kid")
+    session = AppSession.default(report_dir=tmp_path / "reports", workers=2)
+    conn = session.connect_url(emu.url, kid.server_token, user_id=kid.uuid, user_name="Kid")
+    plan = session.preview(conn, session.read([file])[0], SyncOptions(all_libraries=True))
+    cancel = threading.Event()
+
+    def progress(event: Event) -> None:
+        if isinstance(event, ProgressUpdate) and event.done >= 5:
+            cancel.set()
+
+    run_id = session.write(conn, plan, cancel=cancel, on_event=progress).run_id
+    session.close()
+    interrupted = everybody(emu)
+    code, _, stderr = invoke("sync", str(file), "--resume", "--yes")  # as the owner: refused
+    assert code == 2 and "another Plex user" in stderr
+    assert everybody(emu) == interrupted
+    code, payload, stderr = invoke("sync", str(file), "--resume", "--user", "Kid", "--yes")
+    assert code == 0, stderr
+    assert payload["run_id"] == run_id and payload["status"] == "done"
+    after = everybody(emu)
+    assert all(after["Kid"][k][0] == v for k, v in expected.items())
+    assert {n: st for n, st in after.items() if n != "Kid"} == {n: st for n, st in interrupted.items() if n != "Kid"}
+
+
+def test_failed_switch_writes_nothing(emu: Emulator, tmp_path: Path) -> None:
+    csv_from_library(emu, tmp_path / "ratings.csv", 10, seed=7)
+    before = everybody(emu)
+    emu.ctx.users.switch_limit = 0  # plex.tv keeps answering 429
+    _, stderr = sync(tmp_path / "ratings.csv", "--user", "Kid", code=3)
+    assert "limiting how often profiles can be switched" in stderr
+    emu.ctx.users.switch_limit = 6
+    emu.revoke_token()  # the sign-in itself is refused (401)
+    _, stderr = sync(tmp_path / "ratings.csv", "--user", "Kid", code=3)
+    assert "rejected your token" in stderr
+    assert everybody(emu) == before
