@@ -3,9 +3,11 @@
     python fuzz/fuzz_sources.py --seconds 30      # exit 1 (with the shrunk input) on any other exception
     python fuzz/fuzz_sources.py --seconds 600 --seed 7
 
-Hypothesis generates the inputs in batches until the time is up: valid exports of every IMDb era and Letterboxd file
-(from scratch and from tests/fixtures/sources), then mutated — bytes flipped, inserted, deleted, truncated, chunks
-duplicated, BOMs and NULs and quotes dropped in, re-encoded, or wrapped in a zip — plus plain random bytes.
+Hypothesis generates the inputs in batches until the time is up: valid exports of every format the registry reads —
+IMDb eras, Letterboxd files, the Letterboxd import CSV, TMDb and Simkl CSVs, Criticker CSV and XML, Trakt and Simkl
+JSON — from scratch and from tests/fixtures/sources, then mutated (bytes flipped, inserted, deleted, truncated, chunks
+duplicated, BOMs and NULs and quotes dropped in, re-encoded, or wrapped in a zip, Trakt's several-member zip too), plus
+plain random bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import collections
 import csv
 import io
+import json
 import random
 import sys
 import tempfile
@@ -34,7 +37,8 @@ except ImportError:  # running from a source tree that is not installed
     sys.path.insert(0, str(ROOT / "src"))
     from ratings_to_plex import SourceError, read_ratings
 
-FIXTURES = sorted((ROOT / "tests" / "fixtures" / "sources").glob("*.csv"))
+FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures" / "sources").rglob("*")
+                  if p.suffix in (".csv", ".json", ".xml"))
 HEADERS = [
     '"position","const","created","modified","description","Title","Title type","Directors","You rated","IMDb Rating",'
     '"Runtime (mins)","Year","Genres","Num. Votes","Release Date (month/day/year)","URL"',
@@ -49,11 +53,24 @@ HEADERS = [
     "Date,Name,Year,Letterboxd URI",
     "Letterboxd list export v7",
     "sep=;",
+    "LetterboxdURI,tmdbID,imdbID,Title,Year,Directors,Rating,Rating10,WatchedDate,Rewatch,Tags,Review",
+    "Title,Rating10,imdbID",
+    "TMDb ID,IMDb ID,Type,Name,Release Date,Season Number,Episode Number,Rating,Your Rating,Date Rated",
+    "SIMKL_ID,Title,Type,Year,Watchlist,LastEpWatched,WatchedDate,Rating,Memo,TVDB,TMDB,IMDB",
+    "Score, Film Name, Year, Date Rated, Mini Review, URL, IMDB ID",
 ]
-CELLS = ["tt0111161", "tt12", "", "8", "8.0", "4.5", "11", "abc", "2024-10-24", "1/22/2026",
+CELLS = ["tt0111161", "tt12", "0113277", "", "8", "8.0", "4.5", "11", "abc", "2024-10-24", "1/22/2026", "٧", "８",
+         "9.9999999999999999", "2023-06-01T20:11:09.000Z", "Mar 02 2019, 21:14", "03-04-2022 19:05:11", "tv", "movie",
+         "plantowatch", "tv show", "anime", "https://www.criticker.com/tv/x/",
          "Wed Sep  7 00:00:00 2016", "Movie", "tvSeries", "Mini serie TV", 'He said ""hi""', "a,b", "line\nbreak",
          "Amélie", "千と千尋", "🎬", "\ufeff", "https://boxd.it/2bQk", "1994", "Yes"]
-NAMES = ["ratings.csv", "watchlist.csv", "diary.csv", "export.zip", "ratings"]
+NAMES = ["ratings.csv", "watchlist.csv", "diary.csv", "export.zip", "ratings", "ratings-movies.json", "backup.json",
+         "ratings.xml"]
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 20), st.floats(allow_nan=False), st.sampled_from(CELLS),
+                   st.text(max_size=6))
+IDS = st.fixed_dictionaries({}, optional={k: VALUES for k in ("imdb", "tmdb", "tvdb", "trakt", "simkl")})
+ITEM = st.fixed_dictionaries({}, optional={"title": VALUES, "year": VALUES, "ids": IDS | VALUES, "number": VALUES,
+                                           "season": VALUES})
 
 
 @st.composite
@@ -69,6 +86,28 @@ def synthetic(draw: st.DrawFn) -> bytes:
         writer.writerow([draw(st.sampled_from(CELLS) | st.text(max_size=8)) for _ in range(n)])
     text = header + draw(st.sampled_from(["\n", "\r\n"])) + out.getvalue()
     return text.encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "utf-16-le"])), "replace")
+
+
+@st.composite
+def json_export(draw: st.DrawFn) -> bytes:
+    """A Trakt ratings array, a Simkl backup object or a Criticker XML, from the values real files hold and others."""
+    shape = draw(st.sampled_from(["trakt", "simkl", "criticker"]))
+    if shape == "criticker":
+        films = "".join(f"<film><filmname>{draw(st.sampled_from(CELLS))} ({draw(st.integers(1800, 2200))})</filmname>"
+                        f"<score>{draw(st.sampled_from(CELLS) | st.integers(-5, 120).map(str))}</score>"
+                        f"<imdbid>{draw(st.sampled_from(CELLS))}</imdbid></film>"
+                        for _ in range(draw(st.integers(0, 8))))
+        return f"<?xml version='1.0'?><recentratings>{films}</recentratings>".encode(errors="replace")
+    entry = st.fixed_dictionaries({}, optional={
+        "rated_at": VALUES, "rating": VALUES, "user_rating": VALUES, "status": VALUES, "anime_type": VALUES,
+        "type": st.sampled_from(["movie", "show", "season", "episode", "x"]) | VALUES,
+        "movie": ITEM | VALUES, "show": ITEM, "season": ITEM, "episode": ITEM})
+    entries = draw(st.lists(entry | VALUES, max_size=8))
+    if shape == "trakt":
+        data: object = [{"rated_at": "2023-06-01T20:11:09.000Z", "rating": 8}, *entries]
+    else:
+        data = {draw(st.sampled_from(["movies", "shows", "anime", "other"])): entries, "movies": entries[:2]}
+    return json.dumps(data, indent=draw(st.sampled_from([None, 2]))).encode()
 
 
 def mutate(data: bytes, rng: random.Random, count: int) -> bytes:
@@ -94,18 +133,22 @@ def mutate(data: bytes, rng: random.Random, count: int) -> bytes:
             encoding = rng.choice(["utf-16", "utf-16-be", "cp1252"])
             return bytes(buf).decode("utf-8", "replace").encode(encoding, "replace")
         else:
-            return _zipped(bytes(buf), rng.choice(["ratings.csv", "a/ratings.csv", "diary.csv"]))
+            members = rng.choice([["ratings.csv"], ["a/ratings.csv"], ["diary.csv"], ["ratings-movies.json"],
+                                  ["ratings-shows.json", "ratings-episodes.json"], ["x/ratings-seasons.json"]])
+            return _zipped(bytes(buf), members)
     return bytes(buf)
 
 
-def _zipped(data: bytes, member: str) -> bytes:
+def _zipped(data: bytes, members: list[str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(member, data)
+        for member in members:
+            archive.writestr(member, data)
     return out.getvalue()
 
 
-seeds = st.one_of(synthetic(), st.sampled_from(FIXTURES).map(Path.read_bytes)) if FIXTURES else synthetic()
+generated = st.one_of(synthetic(), json_export())
+seeds = st.one_of(generated, st.sampled_from(FIXTURES).map(Path.read_bytes)) if FIXTURES else generated
 inputs = st.one_of(
     st.binary(max_size=4000),
     st.tuples(seeds, st.randoms(use_true_random=False), st.integers(0, 8)).map(lambda t: mutate(t[0], t[1], t[2])),

@@ -147,3 +147,25 @@ def test_zips_holding_anything(content: bytes, member: str) -> None:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(member, content)
     _only_source_errors(out.getvalue(), "export.zip")
+
+
+@QUICK
+@given(st.text(alphabet=st.characters(categories=["Nd", "No", "P", "Zs"]) | st.sampled_from("0123456789.,+-"),
+               max_size=20))
+def test_only_ascii_decimals_are_ratings(text: str) -> None:
+    """A rating is accepted only when it is ASCII digits whose exact value is a whole 1–10 (issue 17)."""
+    from decimal import Decimal, InvalidOperation
+
+    from ratings_to_plex.sources.numbers import whole_rating
+
+    checked = whole_rating(text, "Your Rating")
+    value = text.strip()
+    ascii_number = value.isascii() and any(c.isdigit() for c in value) and set(value) <= set("0123456789.,+-")
+    try:
+        exact = Decimal(value.replace(",", ".")) if ascii_number else None
+    except InvalidOperation:
+        exact = None
+    expected = exact is not None and exact == exact.to_integral_value() and 1 <= exact <= 10
+    assert isinstance(checked, float) == expected, (text, checked)
+    if isinstance(checked, float):
+        assert Decimal(checked) == exact
