@@ -23,6 +23,8 @@ from ratings_to_plex.plex.client import PlexClient
 from ratings_to_plex.plex.index import scan_sections, section_totals
 from ratings_to_plex.sync import SyncOptions, build_index, execute_plan, prepare_plan
 
+from .test_real_plex import legacy_imdb_library
+
 ROOT = Path(__file__).resolve().parent.parent
 LISTING = "GET /library/sections/{id}/all"
 LOOKUP = "GET /library/all"
@@ -122,56 +124,69 @@ def test_sync_never_reads_single_items_even_with_plexapi_auto_reload_on(
 
 
 # -- strategy ----------------------------------------------------------------------------------------------------------
-def test_a_five_row_file_is_looked_up_not_scanned(big: Emulator, tmp_path: Path) -> None:
+# Real PMS answers `guid=` from an item's own guid only (never its <Guid> children): new-agent sections are always
+# listed, and per-id lookups are priced only for legacy IMDb-agent sections (tests/test_real_plex.py has more).
+@pytest.fixture(scope="module")
+def legacy() -> Iterator[Emulator]:
+    """5,000 movies in a legacy IMDb-agent section (items' own guids carry their IMDb ids)."""
+    with Emulator(EmulatorConfig(seed=12), library=legacy_imdb_library(5_000, seed=12)) as emu:
+        yield emu
+
+
+def legacy_movies(emu: Emulator) -> list[Item]:
+    return [i for i in emu.library.items.values() if i.guid.startswith("com.plexapp.agents.imdb://")]
+
+
+def test_a_five_row_file_on_new_agent_sections_costs_the_scan_alone(big: Emulator, tmp_path: Path) -> None:
     items = with_imdb_guid(big, "movie")[:5]
     big.counters.reset()
     summary = sync(big, write_export(tmp_path / "five.csv", big, items), tmp_path)
     snapshot = big.counters.snapshot()
     assert summary.tally.counts["Updated"] == 5
-    assert snapshot[LOOKUP] == 5  # one guid lookup per row, vs 13 + 1 pages for a scan
-    assert snapshot[LISTING] == 2  # the totals that priced the scan (movies, shows), and no listing page
-    reads = big.counters.reads()
-    assert reads <= 5 + 2 + 2  # lookups + totals + server root and section list
+    assert LOOKUP not in snapshot  # a real server would find nothing by `guid=imdb://…` here
+    assert snapshot[LISTING] == 13 + 1  # the floor: ⌈12,345/1,000⌉ movie pages + one show page, no Size=0 totals
+    assert big.counters.reads() <= 13 + 1 + 2  # + server root and section list
 
 
-def test_a_large_file_scans_instead_of_looking_up(big: Emulator, tmp_path: Path) -> None:
-    items = with_imdb_guid(big, "movie")[:400]  # above the per-row limit (300): no lookups even considered
+def test_a_large_file_scans(big: Emulator, tmp_path: Path) -> None:
+    items = with_imdb_guid(big, "movie")[:400]
     big.counters.reset()
     sync(big, write_export(tmp_path / "large.csv", big, items), tmp_path)
     snapshot = big.counters.snapshot()
     assert LOOKUP not in snapshot
-    assert snapshot[LISTING] == 2 + 13 + 1  # totals + movie pages + the one show page
+    assert snapshot[LISTING] == 13 + 1
 
 
-def test_a_mid_size_file_scans_when_scanning_costs_fewer_requests(big: Emulator, tmp_path: Path) -> None:
-    items = with_imdb_guid(big, "movie")[:50]  # 50 lookups vs 13 + 1 pages
-    client = PlexClient.connect(big.url, big.token)
-    source = read_ratings(write_export(tmp_path / "fifty.csv", big, items))
-    big.counters.reset()
+def test_a_mid_size_file_scans_a_legacy_library_when_scanning_costs_fewer_requests(
+        legacy: Emulator, tmp_path: Path) -> None:
+    items = legacy_movies(legacy)[:30]  # 30 lookups vs 5 pages
+    client = PlexClient.connect(legacy.url, legacy.token)
+    source = read_ratings(write_export(tmp_path / "thirty.csv", legacy, items))
+    legacy.counters.reset()
     index = build_index(client, client.sections(), source.rows, SyncOptions(all_libraries=True))
-    assert index.complete and LOOKUP not in big.counters.snapshot()
-    assert big.counters.get(LISTING) == 2 + 13 + 1
+    assert index.complete and LOOKUP not in legacy.counters.snapshot()
+    assert legacy.counters.get(LISTING) == 1 + 5 + 1  # the movies' total that priced it, 5 pages, the show page
 
 
-def test_a_mid_size_file_looks_up_when_lookups_are_cheaper(big: Emulator, tmp_path: Path) -> None:
-    items = with_imdb_guid(big, "movie")[:50]  # with pages of 100, a scan would cost 124 + 1 pages
-    client = PlexClient.connect(big.url, big.token)
-    source = read_ratings(write_export(tmp_path / "fifty.csv", big, items))
-    big.counters.reset()
+def test_a_mid_size_file_looks_a_legacy_library_up_when_lookups_are_cheaper(legacy: Emulator, tmp_path: Path) -> None:
+    items = legacy_movies(legacy)[:30]  # with pages of 100, a scan would cost 50 pages
+    client = PlexClient.connect(legacy.url, legacy.token)
+    source = read_ratings(write_export(tmp_path / "thirty.csv", legacy, items))
+    legacy.counters.reset()
     index = build_index(client, client.sections(), source.rows, SyncOptions(all_libraries=True, page_size=100))
     assert not index.complete
-    assert big.counters.get(LOOKUP) == 50 and big.counters.get(LISTING) == 2
+    assert legacy.counters.get(LOOKUP) == 30 and legacy.counters.get(LISTING) == 1
+    assert all(index.find_guid(f"imdb://{i.imdb_id}") for i in items)
 
 
-def test_per_row_lookups_find_what_a_scan_finds(big: Emulator, tmp_path: Path) -> None:
-    legacy = [i for i in big.library.items.values()
-              if i.type == "movie" and i.guid.startswith("com.plexapp.agents.imdb://")][:3]
-    client = PlexClient.connect(big.url, big.token)
-    source = read_ratings(write_export(tmp_path / "legacy.csv", big, legacy))
-    big.counters.reset()
+def test_per_row_lookups_on_a_legacy_library_need_no_scan(legacy: Emulator, tmp_path: Path) -> None:
+    items = legacy_movies(legacy)[:3]
+    client = PlexClient.connect(legacy.url, legacy.token)
+    source = read_ratings(write_export(tmp_path / "legacy.csv", legacy, items))
+    legacy.counters.reset()
     index = build_index(client, client.sections(), source.rows, SyncOptions(all_libraries=True))
-    assert big.counters.get(LOOKUP) == 3  # the per-row strategy was chosen…
-    assert all(index.find_guid(f"imdb://{i.imdb_id}") for i in legacy)  # …and a scan then found every item
+    assert legacy.counters.get(LOOKUP) == 3 and legacy.counters.get(LISTING) == 1  # the lookups and their price
+    assert all(index.find_guid(f"imdb://{i.imdb_id}") for i in items)
 
 
 # -- episodes ----------------------------------------------------------------------------------------------------------
@@ -191,7 +206,7 @@ def test_episodes_are_listed_only_when_the_file_has_episode_rows(big: Emulator, 
     urls.clear()
     index = build_index(client, sections, with_episodes.rows, options)
     episode_requests = [u for u in urls if "type=4" in u]
-    assert len(episode_requests) == 2  # its total, then its one page
+    assert len(episode_requests) == 1  # its one page (whose totalSize says there is no other)
     assert sum(1 for i in index.items if i.type == "episode") == 200
 
 

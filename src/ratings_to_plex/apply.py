@@ -15,7 +15,7 @@ from typing import Final, Protocol
 
 from .errors import AuthError, PlexConnectionError, PlexError, RatingsToPlexError
 from .plan import Change
-from .plex.client import PlexClient
+from .plex.client import PlexClient, rated_at_epoch
 from .plex.items import LibraryItem
 from .security import redact
 
@@ -76,7 +76,8 @@ def apply_change(client: PlexClient, change: Change) -> Outcome:
     rated = watched = False
     try:
         if change.set_rating:
-            client.rate(change.item.rating_key, change.item.type, change.new_rating)
+            client.rate(change.item.rating_key, change.item.type, change.new_rating,
+                        rated_at=rated_at_epoch(change.row.rated_at if change.row else None))
             rated = True
         if change.watched is not None:
             _mark_watched(client, change)

@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import logging
 import sys
+import time
 from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -40,11 +41,35 @@ class _QuietFailures:
                   "the run goes on without it", file=sys.stderr)
 
 
-class _RotatingHandler(_QuietFailures, RotatingFileHandler):
-    pass
+class _LazyFlush:
+    """Mixin: flush at most every 0.25 s (and on close). A flush per line cost more than the rest of a 20,000-row
+    run's logging; a killed run loses at most that last quarter second of lines (the journal has them all)."""
+
+    _flushed = 0.0
+
+    def flush(self) -> None:
+        now = time.monotonic()
+        if now - self._flushed >= 0.25:
+            self._flushed = now
+            super().flush()  # type: ignore[misc]
 
 
-class _RunHandler(_QuietFailures, logging.FileHandler):
+class _RotatingHandler(_LazyFlush, _QuietFailures, RotatingFileHandler):
+    _checked = 0.0
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        """By the open file's position, once a second at most — not two stat() calls, a second formatting and a
+        flush (a text file's tell() flushes) for every record; the file may pass 5 MB by a second of lines."""
+        now = time.monotonic()
+        if now - self._checked < 1.0:
+            return False
+        self._checked = now
+        if self.stream is None:
+            self.stream = self._open()
+        return self.maxBytes > 0 and self.stream.tell() >= self.maxBytes
+
+
+class _RunHandler(_LazyFlush, _QuietFailures, logging.FileHandler):
     pass
 
 

@@ -7,8 +7,11 @@ The transport under it (retries, redirects, size and time limits, safe XML) is `
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from typing import Any, Final, Literal
+from urllib.parse import urlencode
 from xml.etree.ElementTree import Element
 
 import requests
@@ -20,7 +23,12 @@ from ..errors import AuthError, PlexConnectionError, PlexError
 from ..security import clean_text, redact, register_secret, strip_credentials
 from .http import RetryPolicy, SafePlexServer, make_session
 
-__all__ = ["PlexClient", "RetryPolicy", "Section", "make_session", "plex_errors"]
+__all__ = ["ItemGone", "PlexClient", "RetryPolicy", "Section", "make_session", "plex_errors"]
+
+#: Real PMS is asked for at most this many items per request (X-Plex-Container-Size).
+MAX_PAGE: Final = 1000
+#: The first PMS version that sends items' external ids as <Guid> children (python-plexapi PR #831).
+GUIDS_SINCE: Final = (1, 24, 3)
 
 _PLEXAPI_CLASSES: Final[dict[str, tuple[Any, str]]] = {
     "movie": (Movie, "Video"), "episode": (Episode, "Video"),
@@ -36,15 +44,31 @@ class Section:
     title: str
     type: str  # movie | show | artist | photo
     agent: str = ""
+    language: str = ""
 
     @property
     def listable_types(self) -> tuple[str, ...]:
-        return {"movie": ("movie",), "show": ("show", "episode")}.get(self.type, ())
+        return {"movie": ("movie",), "show": ("show", "season", "episode")}.get(self.type, ())
 
     @property
     def new_agent(self) -> bool:
-        """New-agent sections can be searched by `imdb://` guid; legacy ones cannot."""
+        """Items of new-agent sections carry their external ids only as <Guid> children."""
         return self.agent.startswith("tv.plex.agents.")
+
+    def lookup_guid(self, imdb_id: str) -> str | None:
+        """The primary guid an item of this section matched to `imdb_id` has, when that can be known in advance.
+
+        Real PMS filters `guid=` on an item's own guid attribute only, never on its <Guid> children, so a per-id
+        lookup can be answered only where the primary guid *is* the IMDb id: the legacy IMDb agent's sections
+        (`com.plexapp.agents.imdb://tt…?lang=<the section's language>`). Anywhere else: None (list the section).
+        """
+        if self.agent != "com.plexapp.agents.imdb" or not self.language:
+            return None
+        return f"com.plexapp.agents.imdb://{imdb_id}?lang={self.language}"
+
+
+class ItemGone(PlexError):
+    """Raised for a 404: the server has no such item (deleted, or in the trash) — and only then."""
 
 
 class PlexClient:
@@ -55,6 +79,7 @@ class PlexClient:
         self.url = url
         self.name: str = server.friendlyName or url
         self.machine_identifier: str = server.machineIdentifier or ""
+        self.version: str = server.version or ""
         self._sections: list[Section] | None = None
         self._lock = threading.Lock()
 
@@ -76,12 +101,19 @@ class PlexClient:
                 root = self.get("/library/sections")
                 self._sections = [
                     Section(int(d.attrib["key"]), d.attrib.get("title", ""), d.attrib.get("type", ""),
-                            d.attrib.get("agent", ""))
+                            d.attrib.get("agent", ""), d.attrib.get("language", ""))
                     for d in root if d.tag == "Directory" and d.attrib.get("key", "").isdigit()
                 ]
             return list(self._sections)
 
+    @property
+    def sends_guids(self) -> bool:
+        """Whether this server sends items' external ids (<Guid> children, `includeGuids=1`): PMS ≥ 1.24.3."""
+        return server_sends_guids(self.version)
+
     def get(self, path: str, *, start: int | None = None, size: int | None = None) -> Element:
+        """One request. Listings must pass `start` and `size` (≤ MAX_PAGE): real PMS wants X-Plex-Container-Size on
+        every listing (it logs that a missing one "will fail with status code 400") — use `list_all` for those."""
         headers = {}
         if start is not None and size is not None:
             headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)}
@@ -89,10 +121,31 @@ class PlexClient:
             root = self.server.query(path, headers=headers)
         return root if root is not None else Element("MediaContainer")
 
-    def rate(self, rating_key: int, kind: str, rating: float | None) -> None:
-        """Set (or, with None, clear) the user rating through plexapi's own `rate()`."""
+    def list_all(self, path: str, *, page_size: int = MAX_PAGE) -> list[Element]:
+        """Every item element of a listing (`…/children`, `…/allLeaves`, a section's `all`…), page by page.
+
+        Stops at the first short page, so a `totalSize` that overstates what the pages hold costs nothing extra.
+        """
+        out: list[Element] = []
+        start = 0
+        while True:
+            root = self.get(path, start=start, size=page_size)
+            page = [el for el in root if "ratingKey" in el.attrib]
+            out.extend(page)
+            start += len(page)
+            total = _int_attr(root, "totalSize", start)
+            if len(page) < page_size or start >= total:
+                return out
+
+    def rate(self, rating_key: int, kind: str, rating: float | None, rated_at: int | None = None) -> None:
+        """Set (or, with None, clear) the user rating; `rated_at` (epoch seconds) tells Plex when the user rated
+        the title, so its `lastRatedAt` is the export's date rather than the time of this run."""
+        params = {"key": str(rating_key), "identifier": "com.plexapp.plugins.library",
+                  "rating": str(_plex_number(rating) if rating is not None else -1)}
+        if rated_at is not None and rating is not None:
+            params["ratedAt"] = str(min(int(rated_at), int(time.time())))  # PMS refuses a date in the future
         with plex_errors(self.url):
-            self._plexapi_item(rating_key, kind).rate(_plex_number(rating))
+            self.server.query(f"/:/rate?{urlencode(params)}", method=self.server._session.put)
 
     def mark_watched(self, rating_key: int, kind: str, watched: bool) -> None:
         item = self._plexapi_item(rating_key, kind)
@@ -107,6 +160,29 @@ class PlexClient:
         cls, tag = _PLEXAPI_CLASSES[kind]
         data = Element(tag, {"ratingKey": str(rating_key), "type": kind, "key": f"/library/metadata/{rating_key}"})
         return cls(self.server, data, initpath=f"/library/metadata/{rating_key}")
+
+
+def rated_at_epoch(day: date | None) -> int | None:
+    """The `ratedAt` to send for an export row rated on `day`: that day's midnight UTC, the same instant the
+    `newer` policy compares Plex's `lastRatedAt` with (never in the future: PMS refuses that)."""
+    if day is None:
+        return None
+    return min(int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()), int(time.time()))
+
+
+def server_sends_guids(version: str) -> bool:
+    """PMS sends <Guid> children (`includeGuids=1`) from 1.24.3 on; an unreadable version is assumed recent."""
+    parts = version.split("-", 1)[0].split(".")
+    try:
+        numbers = tuple(int(p) for p in parts[:3])
+    except ValueError:
+        return True
+    return len(numbers) < 3 or numbers >= GUIDS_SINCE
+
+
+def _int_attr(root: Element, name: str, default: int) -> int:
+    value = root.attrib.get(name, "")
+    return int(value) if value.isdigit() else default
 
 
 def _plex_number(rating: float | None) -> float | int | None:
@@ -141,7 +217,7 @@ class plex_errors:
             raise PlexConnectionError(f"Cannot reach Plex at {self.where}: check the URL and that the server "
                                       "is running.") from None
         if isinstance(exc, plex_exc.NotFound):
-            raise PlexError(f"Plex at {self.where} has no such item ({detail}).") from None
+            raise ItemGone(f"Plex at {self.where} has no such item ({detail}).") from None
         if isinstance(exc, plex_exc.BadRequest):
             status = detail[1:4] if detail.startswith("(") else "?"
             if status.startswith("5") or status == "429":
