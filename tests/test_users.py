@@ -161,3 +161,11 @@ def test_users_json_has_names_kinds_and_no_token(emu: Emulator) -> None:
     assert rows[2] == {"id": 2002, "uuid": rows[2]["uuid"], "name": "Teen", "username": "", "kind": "managed",
                        "admin": False, "managed": True, "pin_protected": True}
     assert emu.token not in text
+
+
+def test_server_connections_carry_the_installation_id_too(emu: Emulator) -> None:
+    """`--url` runs never talk to plex.tv: the server still sees this installation's id, not plexapi's default."""
+    plexapi.BASE_HEADERS["X-Plex-Client-Identifier"] = "0x2fc00000001"  # plexapi's machine-derived default
+    PlexClient.connect(emu.url, emu.token)
+    stored = (credentials.config_dir() / "client-id").read_text().strip()
+    assert plexapi.BASE_HEADERS["X-Plex-Client-Identifier"] == stored

@@ -167,3 +167,23 @@ def test_failed_switch_writes_nothing(emu: Emulator, tmp_path: Path) -> None:
     _, stderr = sync(tmp_path / "ratings.csv", "--user", "Kid", code=3)
     assert "rejected your token" in stderr
     assert everybody(emu) == before
+
+
+def test_users_command_and_user_with_url_and_token(emu: Emulator, tmp_path: Path) -> None:
+    credentials.forget_token()  # not signed in: --token carries the account's token
+    code, listed, stderr = invoke("users", "--token", emu.token)
+    assert code == 0, stderr
+    assert [(u["name"], u["kind"], u["pin_protected"]) for u in listed] == [
+        ("demo", "admin", False), ("Kid", "managed", False), ("Teen", "managed", True)]
+    table = runner.invoke(app, ["users", "--token", emu.token])
+    assert "Kid" in table.stdout and "managed user" in table.stdout and emu.token not in table.stdout + table.stderr
+    expected = csv_from_library(emu, tmp_path / "ratings.csv", 12, seed=9)
+    before = everybody(emu)
+    sync(tmp_path / "ratings.csv", "--url", emu.url, "--token", emu.token, "--user", "kid")
+    after = everybody(emu)
+    assert all(after["Kid"][k][0] == v for k, v in expected.items())
+    assert {n: st for n, st in after.items() if n != "Kid"} == {n: st for n, st in before.items() if n != "Kid"}
+    code, history, _ = invoke("history", "--user", "Kid")
+    assert code == 0 and [r["user"] for r in history["runs"]] == ["Kid"]
+    code, history, _ = invoke("history", "--user", "Teen")
+    assert code == 0 and history["runs"] == []

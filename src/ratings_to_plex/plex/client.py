@@ -21,6 +21,7 @@ from plexapi.video import Episode, Movie, Season, Show
 
 from ..errors import AuthError, PlexConnectionError, PlexError
 from ..security import clean_text, redact, register_secret, strip_credentials
+from .credentials import client_identifier
 from .http import RetryPolicy, SafePlexServer, make_session
 
 __all__ = ["ItemGone", "PlexClient", "RetryPolicy", "Section", "make_session", "plex_errors"]
@@ -88,6 +89,7 @@ class PlexClient:
                 pool_size: int = 16) -> PlexClient:
         """Open a server by URL + token; raises AuthError / PlexConnectionError with a plain message."""
         register_secret(token)
+        client_identifier()  # the server sees this installation's own X-Plex-Client-Identifier (credentials.py)
         policy = retry or RetryPolicy()
         session = make_session(verify=verify, retry=policy, pool_size=pool_size)
         url = url.rstrip("/")
