@@ -17,6 +17,7 @@ from typing import Any, Final
 from .apply import FAILED, UPDATED, Outcome
 from .match import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH
 from .plan import KEPT_EXISTING, NOT_NEWER, UNCHANGED, Change, Plan
+from .plex.discover import on_discover
 from .plex.items import LibraryItem
 from .security import clean_text, private_dir, private_file, safe_cell
 from .sources.model import EMPTY_RATING, INVALID_RATING, MISSING_IMDB_ID
@@ -24,7 +25,7 @@ from .sources.model import EMPTY_RATING, INVALID_RATING, MISSING_IMDB_ID
 BREAKDOWN: Final = ("Skipped unchanged", "Missing IMDb ID", "Invalid rating value", "Not found in Plex",
                     "Type mismatch", "Rate failed errors", "Exported failures")
 EXTRA: Final = ("Updated", "Marked watched", "Ambiguous", "Filtered by type", "Empty rating skipped",
-                "Kept by policy", "Not attempted")
+                "Kept by policy", "Not attempted", "Rated on Discover")
 _MATCH_LABEL: Final = {NOT_FOUND: "Not found in Plex", AMBIGUOUS: "Ambiguous", TYPE_MISMATCH: "Type mismatch",
                        FILTERED: "Filtered by type"}
 
@@ -114,7 +115,7 @@ def tally(plan: Plan, outcomes: Iterable[Outcome], dry_run: bool) -> Tally:
             continue
         line, raw = (ch.row.line, ch.row.raw) if ch.row else (0, {})
         if dry_run or (outcome is not None and outcome.status == UPDATED):
-            c["Updated"] += int(ch.set_rating)
+            c["Rated on Discover" if on_discover(ch.item) else "Updated"] += int(ch.set_rating)
             c["Marked watched"] += int(bool(ch.watched))
         elif outcome is not None and outcome.status == FAILED:
             c["Rate failed errors"] += 1
@@ -160,6 +161,8 @@ def plan_summary(plan: Plan) -> str:
     """One line saying what a plan would do, shown before asking to write."""
     counts = tally(plan, [], dry_run=True).counts
     parts = [f"{counts['Updated']} rating(s) to write"]
+    if counts["Rated on Discover"]:
+        parts.append(f"On Plex Discover (not in your libraries): {counts['Rated on Discover']}")
     if counts["Marked watched"]:
         parts.append(f"{counts['Marked watched']} to mark watched")
     labels = ("Skipped unchanged", "Kept by policy", "Not found in Plex", "Ambiguous", "Type mismatch",
