@@ -50,18 +50,6 @@ class HomeUser:
                 "kind": self.kind, "admin": self.admin, "managed": self.managed, "pin_protected": self.protected}
 
 
-@dataclass(frozen=True)
-class PlexIdentity:
-    """Whose ratings a run reads and writes: recorded in the journal with the server's machine id."""
-
-    account_id: int
-    uuid: str
-    name: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"account_id": self.account_id, "uuid": self.uuid, "name": self.name}
-
-
 _HEADERS: Final = {"Accept": "application/json", "X-Plex-Product": "ratings-to-plex"}
 
 
@@ -100,20 +88,12 @@ def _json(response: requests.Response, what: str) -> Any:
         raise PlexError(f"{plextv_name()} sent an unreadable answer while trying to {what}.") from None
 
 
-def whoami(token: str, *, verify: bool = True) -> PlexIdentity:
-    """The plex.tv account `token` belongs to."""
-    response = _call("GET", "/api/v2/user", token, verify=verify, what="read your account")
-    if response.status_code != 200:
-        raise PlexError(f"{plextv_name()} did not return your account ({response.status_code}).")
-    data = _json(response, "read your account")
-    return PlexIdentity(int(data.get("id") or 0), str(data.get("uuid") or ""),
-                        str(data.get("title") or data.get("username") or ""))
-
-
 def home_users(token: str, *, verify: bool = True) -> list[HomeUser]:
     """The members of the signed-in account's Plex Home (just the account itself when it has no Home)."""
     what = "list your Plex Home users"
     response = _call("GET", "/api/v2/home/users", token, verify=verify, what=what)
+    if response.status_code == 404:  # an account that is in no Plex Home
+        return []
     if response.status_code != 200:
         raise PlexError(f"{plextv_name()} did not list your Plex Home users ({response.status_code}).")
     data = _json(response, what)
