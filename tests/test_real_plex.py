@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ratings_to_plex import read_ratings
-from ratings_to_plex.emulator import Emulator, EmulatorConfig, Item, Library, generate_library
+from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.errors import PlexError
 from ratings_to_plex.plex.client import MAX_PAGE, ItemGone, PlexClient
 from ratings_to_plex.plex.index import index_library
@@ -23,25 +23,11 @@ from ratings_to_plex.plex.scan import read_items
 from ratings_to_plex.resume import current_items
 from ratings_to_plex.sync import SyncOptions, execute_plan, prepare_plan
 
+from .real_plex_helpers import legacy_imdb_library, movies_with, new_agent_movies, write_export
+
 LISTING = "GET /library/sections/{id}/all"
 LOOKUP = "GET /library/all"
 METADATA = "GET /library/metadata/{rk}"
-HEADER = ["Const", "Your Rating", "Date Rated", "Title", "URL", "Title Type", "IMDb Rating", "Runtime (mins)", "Year",
-          "Genres", "Num Votes", "Release Date", "Directors"]
-_IMDB_TYPES = {"movie": "movie", "show": "tvSeries", "episode": "tvEpisode"}
-
-
-def legacy_imdb_library(movies: int, seed: int = 3) -> Library:
-    """A library whose Movies section uses the legacy IMDb agent: items' own guids carry their IMDb ids (what a
-    real `guid=` lookup can answer), a few items stay unmatched (`local://`)."""
-    lib = generate_library(movies, 0, 0, seed=seed)
-    section = lib.sections[1]
-    section.agent, section.language = "com.plexapp.agents.imdb", "en"
-    for item in lib.items.values():
-        imdb = item.imdb_id
-        item.guid, item.guids = (f"com.plexapp.agents.imdb://{imdb}?lang=en", ()) if imdb else (
-            f"local://{item.rating_key}", ())
-    return lib
 
 
 @pytest.fixture(scope="module")
@@ -57,31 +43,11 @@ def legacy() -> Iterator[Emulator]:
         yield emu
 
 
-def write_export(path: Path, items: list[Item], rating: float | None = None, date: str = "2024-01-02") -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(HEADER)
-        for item in items:
-            value = rating if rating is not None else (int(item.user_rating or 0) % 10) + 1
-            imdb = item.imdb_id
-            out.writerow([imdb, int(value), date, item.title, f"https://www.imdb.com/title/{imdb}/",
-                          _IMDB_TYPES[item.type], "7.0", "100", item.year, "Drama", "1000", f"{item.year}-01-01", ""])
-    return path
-
-
 def record(client: PlexClient) -> list[Any]:
     """Every request the client's session sends from now on (the prepared requests, headers included)."""
     sent: list[Any] = []
     client.server._session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
     return sent
-
-
-def movies_with(emu: Emulator, prefix: str) -> list[Item]:
-    return [i for i in emu.library.items.values() if i.type == "movie" and i.guid.startswith(prefix)]
-
-
-def new_agent_movies(emu: Emulator) -> list[Item]:
-    return [i for i in movies_with(emu, "plex://") if any(g.startswith("imdb://") for g in i.guids)]
 
 
 def sync(emu: Emulator, csv_path: Path, tmp_path: Path, **options: Any) -> Any:

@@ -23,7 +23,7 @@ from ratings_to_plex.plex.client import PlexClient
 from ratings_to_plex.plex.index import scan_sections, section_totals
 from ratings_to_plex.sync import SyncOptions, build_index, execute_plan, prepare_plan
 
-from .test_real_plex import legacy_imdb_library
+from .real_plex_helpers import legacy_imdb_library
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTING = "GET /library/sections/{id}/all"
