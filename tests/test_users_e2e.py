@@ -187,3 +187,17 @@ def test_users_command_and_user_with_url_and_token(emu: Emulator, tmp_path: Path
     assert code == 0 and [r["user"] for r in history["runs"]] == ["Kid"]
     code, history, _ = invoke("history", "--user", "Teen")
     assert code == 0 and history["runs"] == []
+
+
+def test_undo_last_as_a_user_undoes_that_users_last_run(emu: Emulator, tmp_path: Path) -> None:
+    csv_from_library(emu, tmp_path / "kid.csv", 10, seed=10)
+    csv_from_library(emu, tmp_path / "mine.csv", 10, seed=11)
+    before = everybody(emu)
+    kid_run, _ = sync(tmp_path / "kid.csv", "--user", "Kid")
+    sync(tmp_path / "mine.csv")  # the owner's run is the newest
+    after_owner = everybody(emu)
+    code, payload, stderr = invoke("undo", "--last", "--user", "Kid", "--yes")
+    assert code == 0, stderr
+    assert payload["undo_of"] == kid_run["run_id"]
+    now = everybody(emu)
+    assert now["Kid"] == before["Kid"] and now["owner"] == after_owner["owner"]

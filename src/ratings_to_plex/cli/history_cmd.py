@@ -149,7 +149,8 @@ def undo(
         console.print(line, markup=False)
 
     session = make_session(report_dir, workers, insecure)
-    conn = connect(session, url, token, server, user) if url or server else None
+    # --last as a Home user means that user's last run: connect first so the choice knows whose runs to look at
+    conn = connect(session, url, token, server, user) if url or server or (user and last) else None
     run, note = session.undo_target(None if last else run_id, conn.identity if conn and last else None)
     if note:
         echo(note)
