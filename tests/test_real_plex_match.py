@@ -168,3 +168,21 @@ def test_an_old_server_is_named_and_what_it_means_said(tmp_path: Path) -> None:
         said = []
         index_library(client, client.sections(), [row("x")], log=said.append)
         assert client.sends_guids and not any("older than" in s for s in said)
+
+
+def test_a_season_or_episode_without_its_own_id_is_found_under_its_show(agents: Emulator) -> None:
+    """Trakt/TMDb-style rows name the show's id and the season/episode numbers; TVDB 81189 is a show and a film
+    here, and two shows have a season 1: only Breaking Bad's season 1 and its episode 2 fit."""
+    episode = RatingRow("trakt", 2, None, "Cat's in the Bag...", None, 2008, "tv_episode", 8.0, 8.0, None,
+                        season=1, episode=2, show_title="Breaking Bad", show_tvdb_id="81189")
+    season = RatingRow("trakt", 3, None, "Season 1", None, 2008, "tv_season", 7.0, 7.0, None, season=1,
+                       show_title="Breaking Bad", show_year=2008)
+    missing = RatingRow("trakt", 4, None, "Nope", None, 2008, "tv_episode", 7.0, 7.0, None, season=9, episode=9,
+                        show_tvdb_id="81189")
+    index = listed(agents, [episode, season])
+    matches = match_rows([episode, season, missing], index)
+    assert [(m.status, m.method) for m in matches] == [(MATCHED, "show_position"), (MATCHED, "show_position"),
+                                                        (NOT_FOUND, None)]
+    assert [(i.type, i.title) for i in matches[0].items] == [("episode", "Cat's in the Bag...")]
+    show = next(i for i in index.items if i.title == "Breaking Bad")
+    assert [(i.type, i.show_key, i.season) for i in matches[1].items] == [("season", show.rating_key, 1)]

@@ -47,7 +47,7 @@ class Match:
     row: RatingRow
     status: str
     items: tuple[LibraryItem, ...] = ()
-    method: str | None = None  # imdb_guid | legacy_guid | tmdb_guid | tvdb_guid | title_year
+    method: str | None = None  # imdb_guid | legacy_guid | tmdb_guid | tvdb_guid | show_position | title_year
     reason: str = ""  # for people, e.g. "2 items titled 'Dune' (2021)"
     candidate: LibraryItem | None = None  # best rejected candidate, for the unmatched report
 
@@ -72,9 +72,34 @@ def match_row(row: RatingRow, index: LibraryIndex) -> Match:
             found = _by_id(row, index, provider, value)
             if found is not None:
                 return found
+    if row.title_type in ("tv_season", "tv_episode") and row.season is not None:
+        found = _by_position(row, index)
+        if found is not None:
+            return found
     if not index.complete:
         return Match(row, NOT_FOUND, reason="no item carries this id")
     return _by_title(row, index)
+
+
+def _by_position(row: RatingRow, index: LibraryIndex) -> Match | None:
+    """A season or episode without an id of its own: its show (by the show's ids, else its unique title + year),
+    then the season and episode numbers under it. Every copy of the show (4K + HD sections) gets its copy."""
+    shows: list[LibraryItem] = []
+    for provider, value in (("imdb", row.show_imdb_id), ("tmdb", row.show_tmdb_id), ("tvdb", row.show_tvdb_id)):
+        if value and not shows:
+            shows = [i for i in index.find_guid(f"{provider}://{value}") if i.type == "show"]
+    if not shows and row.show_title and index.complete:
+        titled = [i for i in index.find_title(row.show_title) if i.type == "show"
+                  and (row.show_year is None or i.year == row.show_year)]
+        groups = _group_copies(titled)
+        shows = groups[0] if len(groups) == 1 else []
+    kind = "season" if row.title_type == "tv_season" else "episode"
+    found = [child for show in shows for child in index.children_of(show.rating_key)
+             if child.type == kind and child.season == row.season
+             and (kind == "season" or child.episode == row.episode)]
+    if not found:
+        return None
+    return Match(row, MATCHED, items=tuple(found), method="show_position")
 
 
 def _by_id(row: RatingRow, index: LibraryIndex, provider: str, value: str) -> Match | None:

@@ -46,6 +46,7 @@ class LibraryIndex:
     by_guid: dict[str, LibraryItem | tuple[LibraryItem, ...]] = field(default_factory=dict, repr=False)
     _items: list[LibraryItem] = field(default_factory=list, repr=False)
     _by_title: dict[str, list[LibraryItem]] | None = field(default=None, repr=False)
+    _by_show: dict[int, list[LibraryItem]] | None = field(default=None, repr=False)
     _title_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, item: LibraryItem) -> None:
@@ -62,9 +63,12 @@ class LibraryIndex:
                 by_guid[guid] = (*cast(tuple[LibraryItem, ...], found), item)
             else:
                 by_guid[guid] = (cast(LibraryItem, found), item)
-        if self._by_title is not None:
+        if self._by_title is not None or self._by_show is not None:
             with self._title_lock:
-                self._index_title(self._by_title, item)
+                if self._by_title is not None:
+                    self._index_title(self._by_title, item)
+                if self._by_show is not None and item.show_key is not None:
+                    self._by_show.setdefault(item.show_key, []).append(item)
 
     def add_all(self, items: Iterable[LibraryItem]) -> None:
         for item in items:
@@ -103,6 +107,17 @@ class LibraryIndex:
 
     def find_title(self, title: str) -> list[LibraryItem]:
         return self.by_title.get(normalise_title(title), [])
+
+    def children_of(self, show_key: int) -> list[LibraryItem]:
+        """The indexed seasons and episodes of a show (by ratingKey); the map is built on first use."""
+        with self._title_lock:
+            if self._by_show is None:
+                by_show: dict[int, list[LibraryItem]] = defaultdict(list)
+                for item in self._items:
+                    if item.show_key is not None:
+                        by_show[item.show_key].append(item)
+                self._by_show = by_show
+            return self._by_show.get(show_key, [])
 
 
 def listings(sections: Iterable[Section], kinds: Iterable[str]) -> list[Listing]:
