@@ -35,6 +35,7 @@ class Attack(enum.Enum):
     HUGE = "huge"  # Content-Length: `size`, then blanks until the client hangs up
     ENDLESS = "endless"  # chunked blanks forever, no length announced
     TRICKLE = "trickle"  # the real reply, one byte every `interval_s`
+    TRICKLE_HEAD = "trickle_head"  # the status line and headers, one byte every `interval_s`
     TOTAL_SIZE = "total_size"  # the real reply with totalSize="`total`"
     MALFORMED = "malformed"  # 200 with XML that does not parse
     HTML = "html"  # 200 with a (well-formed) login web page
@@ -133,6 +134,14 @@ def _trickle(h: Hostile, handler: BaseHTTPRequestHandler, real: Any) -> None:
         time.sleep(h.interval_s)
 
 
+def _trickle_head(h: Hostile, handler: BaseHTTPRequestHandler, real: Any) -> None:
+    head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Padding-%d: %s\r\n" % (i, b"x" * 60) for i in range(60))
+    for i in range(len(head)):
+        handler.wfile.write(head[i:i + 1])
+        handler.wfile.flush()
+        time.sleep(h.interval_s)
+
+
 def _total_size(h: Hostile, handler: BaseHTTPRequestHandler, real: Any) -> None:
     response = real()
     body = re.sub(rb'totalSize="\d+"', b'totalSize="%d"' % h.total, response.body)
@@ -182,6 +191,7 @@ def _raw(h: Hostile, handler: BaseHTTPRequestHandler, real: Any) -> None:
 
 _ATTACKS = {
     Attack.REDIRECT: _redirect, Attack.HUGE: _huge, Attack.ENDLESS: _endless, Attack.TRICKLE: _trickle,
+    Attack.TRICKLE_HEAD: _trickle_head,
     Attack.TOTAL_SIZE: _total_size, Attack.MALFORMED: _malformed, Attack.HTML: _html, Attack.TRUNCATED: _truncated,
     Attack.BAD_RATING_KEY: _bad_rating_key, Attack.LOST_REPLY: _lost_reply, Attack.ESCAPES: _escapes,
     Attack.RAW: _raw,

@@ -8,14 +8,13 @@ A server — or whatever answers at its address — is not trusted to be polite:
   view count before trying again.
 * A redirect is followed only within the same origin (scheme, host, port): `requests` would re-send our custom
   `X-Plex-Token` header to any host a server names, and over plain http when told to.
-* Every reply is read with a byte cap and each request (all its retries included) has an overall deadline, so a
-  1 GB page, an endless body or a body trickled one byte at a time ends with a message, not an exhausted machine.
+* Every reply is read with a byte cap and each request (all its retries included) has an overall deadline
+  (`watchdog`), so a 1 GB page, an endless or a trickled reply ends with a message, not an exhausted machine.
 * XML is parsed with `defusedxml`; a web page, a cut-off or malformed reply is a server error (exit 3), not a bug.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Final
@@ -35,13 +34,13 @@ from urllib3.util.retry import Retry
 
 from ..errors import PlexConnectionError
 from ..security import clean_text, redact, strip_credentials
+from .watchdog import Watch, current_deadline, watch_pools
 
 _RETRY_STATUSES: Final = (429, 500, 502, 503, 504)
 _MAX_RETRY_AFTER_S: Final = 60.0
 _READ_CHUNK: Final = 64 * 1024
 _NOT_IDEMPOTENT: Final = ("/:/scrobble",)  # each request that lands adds one view
 _MALFORMED_TRIES: Final = 3
-_local = threading.local()  # the deadline of the request this thread is sending (requests is synchronous)
 
 
 class TransportError(PlexConnectionError, requests.exceptions.RequestException):
@@ -99,7 +98,7 @@ class _CappedRetry(Retry):
         may have reached the server (only a failed connect proves it did not)."""
         if isinstance(error, urllib3_exc.SSLError):
             raise error
-        deadline = getattr(_local, "deadline", None)
+        deadline = current_deadline()
         if deadline is not None and time.monotonic() >= deadline:
             raise _DeadlinePassed()
         path = urlsplit(str(url or "")).path
@@ -109,7 +108,7 @@ class _CappedRetry(Retry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def _left(self) -> float:
-        deadline = getattr(_local, "deadline", None)
+        deadline = current_deadline()
         return _MAX_RETRY_AFTER_S if deadline is None else max(0.0, deadline - time.monotonic())
 
     def get_retry_after(self, response: Any) -> float | None:
@@ -149,33 +148,37 @@ class GuardedAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
         policy, url = self.policy, request.url or ""
-        deadline = time.monotonic() + policy.deadline_s
         # Only a read is safe to send again after its answer was cut short mid-body.
         tries = 1 + (max(0, policy.attempts) if request.method in ("GET", "HEAD") else 0)
-        for attempt in range(tries):
-            _local.deadline = deadline
-            try:
-                response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
-                                        proxies=proxies)
-            except _DeadlinePassed:
-                raise self._too_slow(url) from None
-            finally:
-                _local.deadline = None
-            try:
-                response._content = self._read_body(response, url, deadline)
-                return response
-            except TransportError:
-                raise
-            except (urllib3_exc.ProtocolError, urllib3_exc.ReadTimeoutError, urllib3_exc.DecodeError, OSError):
-                response.close()
-                if attempt + 1 >= tries or time.monotonic() >= deadline:
-                    raise TransportError(f"The server at {_where(url)} cut its answer short (the connection "
-                                         f"closed mid-reply), {attempt + 1} time(s); try again later.") from None
-                time.sleep(min(policy.backoff_s * 2 ** attempt, 10.0, max(0.0, deadline - time.monotonic())))
+        with Watch(policy.deadline_s) as watch:
+            for attempt in range(tries):
+                try:
+                    response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
+                                            proxies=proxies)
+                except _DeadlinePassed:
+                    raise self._too_slow(url) from None
+                try:
+                    response._content = self._read_body(response, url, watch)
+                    return response
+                except TransportError:
+                    raise
+                except (urllib3_exc.ProtocolError, urllib3_exc.ReadTimeoutError, urllib3_exc.DecodeError, OSError):
+                    response.close()
+                    if watch.expired:
+                        raise self._too_slow(url) from None
+                    if attempt + 1 >= tries:
+                        raise TransportError(f"The server at {_where(url)} cut its answer short (the connection "
+                                             f"closed mid-reply), {attempt + 1} time(s); try again later.") from None
+                time.sleep(min(policy.backoff_s * 2 ** attempt, 10.0, max(0.0, watch.deadline - time.monotonic())))
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
-    def _read_body(self, response: requests.Response, url: str, deadline: float) -> bytes:
-        """The whole body, refusing more than `max_bytes`; checked against the deadline after every read."""
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        watch_pools(self.poolmanager)
+
+    def _read_body(self, response: requests.Response, url: str, watch: Watch) -> bytes:
+        """The whole body, refusing more than `max_bytes`; the watch cuts a body that is still coming at the
+        deadline (a cut close-delimited body looks complete, hence the check after the last read too)."""
         cap = self.policy.max_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > cap:
@@ -183,10 +186,10 @@ class GuardedAdapter(HTTPAdapter):
             raise self._too_big(url, int(declared))
         body = bytearray()
         while True:
-            if time.monotonic() >= deadline:
+            chunk = response.raw.read1(_READ_CHUNK, decode_content=True)
+            if watch.expired:
                 response.close()
                 raise self._too_slow(url)
-            chunk = response.raw.read1(_READ_CHUNK, decode_content=True)
             if not chunk:
                 return bytes(body)
             body += chunk
