@@ -192,7 +192,7 @@ def test_letterboxd_import_csv_prefers_rating10() -> None:
         "letterboxd_import", "letterboxd", "Letterboxd import CSV (with Rating10)")
     assert [ids(r) for r in result.rows] == [
         (2, "tt0190332", "146", None, "Crouching Tiger, Hidden Dragon", 2000, "movie", 9.0, 9.0, date(2021, 5, 14)),
-        (3, "tt0113277", "496243", None, "Parasite", 2019, "movie", 5.0, 10.0, date(2022, 1, 8)),  # stars × 2
+        (3, "tt6751668", "496243", None, "Parasite", 2019, "movie", 5.0, 10.0, date(2022, 1, 8)),  # stars × 2
         (4, None, None, None, "Only Stars", 2001, "movie", 3.5, 7.0, None),
         (5, "tt0000004", None, None, "Rating10 Wins", 2002, "movie", 7.0, 7.0, None),  # Rating10 over Rating
     ]
