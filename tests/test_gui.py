@@ -637,7 +637,7 @@ def test_history_undo_restores_everything_and_can_be_redone(display: str, emu: E
         app.history.restore.invoke()
         d.pump(until=lambda: d.idle() and d.status().startswith("Undone"), what="the finished redo")
         assert user_state(emu) == synced
-        no_engine_call_on_tk_thread(d, "journal_runs", "journal_run", "plan_undo", "execute_undo")
+        no_engine_call_on_tk_thread(d, "journal_runs", "journal_run", "plan_undo", "execute_plan")
     finally:
         d.close()
 
@@ -700,7 +700,7 @@ def test_unfinished_run_is_offered_at_next_start(display: str, emu: Emulator, sc
         app.show_tab(HISTORY_TAB, app.right)
         d.pump(until=lambda: d.idle() and app.history.rows and history_row(d, run.id).status == "done",
                what="the history")
-        no_engine_call_on_tk_thread(d, "find_unfinished", "journal_run", "plan_resume", "execute_resume")
+        no_engine_call_on_tk_thread(d, "find_unfinished", "journal_run", "plan_resume", "execute_plan")
     finally:
         d.close()
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ratings_to_plex.app import AppSession, ProgressUpdate, SyncOptions
+from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.errors import PlexConnectionError, SourceError
 from ratings_to_plex.gui import controller as c
 from ratings_to_plex.gui import events as ev
@@ -21,6 +24,7 @@ from ratings_to_plex.plan import PlanOptions, build_plan
 from ratings_to_plex.sources.model import Problem, ReadResult
 
 from .engine_helpers import index, item, row
+from .test_journal_helpers import csv_from_library, user_state
 
 pytestmark = pytest.mark.gui
 
@@ -243,7 +247,7 @@ def test_settings_saves_are_merged_and_shutdown_joins() -> None:
 
 # -- history, undo, resume (no display) -------------------------------------------------------------------
 def run_info(run_id: int, **fields: Any) -> Any:
-    from ratings_to_plex.journal import RunInfo
+    from ratings_to_plex.model import RunInfo
 
     values: dict[str, Any] = {"id": run_id, "kind": "sync", "started_at": 1_700_000_000.0, "finished_at": None,
                               "status": "done", "file": "/x/ratings.csv", "file_hash": "h", "server_name": "Home",
@@ -259,7 +263,7 @@ def test_history_rows_say_what_can_be_undone() -> None:
 
     rows = history_rows([run_info(4, kind="undo", undo_of=3, file="/x/ratings.csv", applied=5, failed=0),
                          run_info(3, undone_by=4), run_info(2, dry_run=True, applied=0, status="dry_run"),
-                         run_info(1, applied=0, status="cancelled", pending=7)])
+                         run_info(1, applied=0, failed=0, status="cancelled", pending=7)])
     assert [r.run_id for r in rows] == [4, 3, 2, 1]
     undo, undone, dry, nothing = rows
     assert undo.file == "undo of run 3" and undo.undoable and undo.values()[2] == "undo of run 3"
@@ -274,102 +278,119 @@ def test_history_rows_say_what_can_be_undone() -> None:
     assert short_when(datetime(2024, 5, 1, 9, 30).timestamp(), datetime(2024, 6, 1)).endswith("01 09:30")
 
 
-def test_phased_progress_counts_both_phases_on_one_bar() -> None:
-    from ratings_to_plex.apply import Progress
-    from ratings_to_plex.gui.journal_jobs import PhasedProgress
+def test_history_tells_two_servers_with_one_name_apart() -> None:
+    from ratings_to_plex.gui.history_rows import history_rows
 
-    seen: list[Any] = []
-    bar = PhasedProgress(5, seen.append)
-    for done, total in ((1, 3), (2, 3), (3, 3), (1, 2), (2, 2)):
-        bar(Progress(done, total, 1.0))
-    assert [(e.done, e.total) for e in seen] == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
-
-
-class _Write:
-    writes = True
+    rows = history_rows([run_info(2, server_name="Plex Media Server", machine_id="b",
+                                  server_url="http://10.0.0.5:32400"),
+                         run_info(1, server_name="Plex Media Server", machine_id="a"), run_info(0)])
+    assert [r.server for r in rows] == ["Plex Media Server (10.0.0.5:32400)", "Plex Media Server (10.0.0.2:32400)",
+                                        "Home"]
 
 
-class _Client:
-    def __init__(self, name: str, machine: str) -> None:
-        self.name, self.machine_identifier, self.url = name, machine, f"http://{name}:32400"
+# -- the controller over a real session: two servers with one name, and the three unified rules ----------------
+@pytest.fixture
+def same_name() -> Iterator[tuple[Emulator, Emulator]]:
+    with Emulator(EmulatorConfig(movies=60, shows=0, seed=51, server_name="Plex Media Server")) as a, \
+            Emulator(EmulatorConfig(movies=60, shows=0, seed=52, server_name="Plex Media Server")) as b:
+        yield a, b
 
 
-class JournalEngine(ScriptedEngine):
-    """A journal of two runs and a fake undo plan; nothing touches a server."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.runs = {3: run_info(3), 7: run_info(7, server_name="Basement", machine_id="basement-machine",
-                                                 server_url="http://10.0.0.5:32400"),
-                     9: run_info(9, status="cancelled", applied=2, failed=0, pending=3)}
-        self.planned_with: list[Any] = []
-
-    def journal_run(self, run_id: int) -> Any:
-        self._note("journal_run")
-        return self.runs[run_id]
-
-    def journal_runs(self) -> list[Any]:
-        self._note("journal_runs")
-        return list(self.runs.values())
-
-    def plan_undo(self, client: Any, run_id: int) -> Any:
-        self._note("plan_undo")
-        self.planned_with.append(client)
-        from ratings_to_plex.model import RunKind
-        from ratings_to_plex.plan import Plan, Skipped
-
-        change = build_plan(None, [], PlanOptions()).changes
-        plan = Plan(None, [], change, kind=RunKind.UNDO, target=self.runs[run_id], already=1,
-                    skipped=[Skipped(1, "Heat (1995)", "its rating is now 6, not the 8 run 3 wrote (changed since)")])
-        plan.changes = [_Write(), _Write()]  # type: ignore[list-item]
-        return plan
-
-    def find_unfinished(self, path: Path) -> Any:
-        self._note("find_unfinished")
-        return self.runs[9]
+def connected(tmp_path: Path, *emus: Emulator, workers: int = 4) -> tuple[c.Controller, AppSession, list[str]]:
+    """A controller over a real session, connected by URL to each emulator; returns the server menu's labels."""
+    session = AppSession(journal_path=tmp_path / "j" / "journal.sqlite3", report_dir=tmp_path / "r",
+                         workers=workers)
+    ctl = c.Controller(Engine(session))
+    labels = []
+    for emu in emus:
+        assert ctl.connect_url(emu.url, emu.token)
+        labels.append(event(ctl, c.ServersLoaded).select)
+    return ctl, session, labels
 
 
-def test_undo_uses_the_connected_server_of_the_run_and_refuses_another() -> None:
-    engine = JournalEngine()
-    ctl = c.Controller(engine)
-    home = _Client("Home", "home-machine")
-    ctl._clients["Home"] = home  # type: ignore[assignment]
+def event(ctl: c.Controller, kind: type, timeout: float = 20.0) -> Any:
+    found = [e for e in drain_until(ctl, lambda e: isinstance(e, kind | c.Failed), timeout) if isinstance(e, kind)]
+    if not found:
+        raise AssertionError(f"no {kind.__name__}")
+    return found[-1]
 
-    assert ctl.plan_undo(3)
-    events = drain_until(ctl, lambda e: isinstance(e, ev.UndoPlanned | c.Failed))
-    planned = next(e for e in events if isinstance(e, ev.UndoPlanned))
-    assert planned == ev.UndoPlanned(3, 2, 1, ("Heat (1995): its rating is now 6, not the 8 run 3 wrote (changed "
-                                              "since)",), "Home")
-    assert engine.planned_with == [home]
 
-    assert ctl.plan_undo(7)  # made on Basement, which this window is not connected to
-    failed = next(e for e in drain_until(ctl, lambda e: isinstance(e, c.Failed)) if isinstance(e, c.Failed))
-    assert failed.job == c.UNDO_PLAN
-    assert failed.message.startswith("Run 7 was made on another server (Basement at http://10.0.0.5:32400), which "
-                                     "this window is not connected to.")
-    assert engine.planned_with == [home]  # never planned (nor written) against the wrong server
+def failure(ctl: c.Controller) -> str:
+    return str(next(e for e in drain_until(ctl, lambda e: isinstance(e, c.Failed)) if isinstance(e, c.Failed)).message)
+
+
+def test_two_servers_with_one_name_each_get_their_own_writes(same_name: tuple[Emulator, Emulator],
+                                                             tmp_path: Path) -> None:
+    a, b = same_name
+    ctl, session, (label_a, label_b) = connected(tmp_path, a, b)
+    assert label_a == "Plex Media Server" and label_b.startswith("Plex Media Server (127.0.0.1:")
+    choices = {ch.name: ch for ch in ctl._choices.values()}
+    assert choices[label_a].machine_id == a.machine_identifier and choices[label_b].machine_id == b.machine_identifier
+    csv_from_library(b, tmp_path / "b.csv", 12, seed=1)
+    before_a = user_state(a)
+
+    request = RunRequest(tmp_path / "b.csv", label_b, all_libraries=True)
+    assert ctl.preview(request)
+    ready = event(ctl, c.PlanReady)
+    assert ready.server == label_b and ready.writes == 12
+    assert ctl.run(request)
+    finished = event(ctl, c.RunFinished)
+    assert finished.status == "done" and finished.written == 12
+    assert user_state(a) == before_a and a.counters.writes() == 0  # the defect: the first same-named server
+    run = session.run(finished.run_id)
+    assert run.machine_id == b.machine_identifier
 
     ctl.load_history()
-    loaded = next(e for e in drain_until(ctl, lambda e: isinstance(e, ev.HistoryLoaded))
-                  if isinstance(e, ev.HistoryLoaded))
-    assert [r.run_id for r in loaded.runs] == [3, 7, 9]
+    rows = event(ctl, ev.HistoryLoaded).runs
+    assert rows[0].server == "Plex Media Server"  # one server in the journal so far: its plain name
+    assert ctl.plan_undo(finished.run_id)
+    planned = event(ctl, ev.UndoPlanned)
+    assert planned.restores == 12 and planned.server == "Plex Media Server"
+    assert ctl.run_undo(finished.run_id)
+    undone = event(ctl, c.RunFinished)
+    assert undone.kind == "undo" and undone.status == "done" and a.counters.writes() == 0
 
 
-def test_unfinished_run_is_offered_only_for_its_own_server(tmp_path: Path) -> None:
-    engine = JournalEngine()
-    ctl = c.Controller(engine)
-    ctl._clients["Home"] = _Client("Home", "home-machine")  # type: ignore[assignment]
-    ctl._clients["Other"] = _Client("Other", "other-machine")  # type: ignore[assignment]
-    export = tmp_path / "ratings.csv"
+def test_gui_refuses_what_the_session_refuses(same_name: tuple[Emulator, Emulator], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from ratings_to_plex import executor
 
-    ctl.check_unfinished(export, "Home")
-    found = next(e for e in drain_until(ctl, lambda e: isinstance(e, ev.Unfinished)) if isinstance(e, ev.Unfinished))
-    assert found == ev.Unfinished(export, "Home", 9, "ratings.csv", 2, 5, "cancelled")
-    ctl.check_unfinished(export, "Other")
-    other = next(e for e in drain_until(ctl, lambda e: isinstance(e, ev.Unfinished)) if isinstance(e, ev.Unfinished))
-    assert other == ev.Unfinished(export, "Other", None)
-    ctl.check_unfinished(None, "Home")
-    none = next(e for e in drain_until(ctl, lambda e: isinstance(e, ev.Unfinished)) if isinstance(e, ev.Unfinished))
-    assert none.run_id is None
-    main = threading.get_ident()
-    assert all(ident != main for _name, ident, _thread in engine.calls)
+    workers: list[int] = []
+    real = executor.apply_plan
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        workers.append(kwargs["workers"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(executor, "apply_plan", recording)
+    a, b = same_name
+    # A run on A, cancelled part-way (made without the window, as by the command line).
+    session = AppSession(journal_path=tmp_path / "j" / "journal.sqlite3", report_dir=tmp_path / "r", workers=3)
+    conn_a = session.connect_url(a.url, a.token)
+    file = tmp_path / "a.csv"
+    csv_from_library(a, file, 20, seed=2)
+    cancel = threading.Event()
+    plan = session.preview(conn_a, session.read([file])[0], SyncOptions(all_libraries=True))
+    run_id = session.write(conn_a, plan, cancel=cancel,
+                           on_event=lambda e: cancel.set() if isinstance(e, ProgressUpdate) else None).run_id
+
+    ctl, _, (label_b,) = connected(tmp_path, b, workers=3)  # connected to B only
+    assert ctl.plan_undo(run_id)
+    assert failure(ctl).startswith(f"Run {run_id} was made on another server (Plex Media Server at {a.url})")
+    assert ctl.check_unfinished(file, label_b)
+    assert event(ctl, ev.Unfinished).run_id is None  # not offered for another server with the same name
+
+    assert ctl.connect_url(a.url, a.token)
+    label_a = event(ctl, c.ServersLoaded).select
+    assert ctl.check_unfinished(file, label_a)
+    assert event(ctl, ev.Unfinished).run_id == run_id
+    assert ctl.resume(run_id)
+    assert event(ctl, c.RunFinished).kind == "resume"
+    assert ctl.plan_undo(run_id) and event(ctl, ev.UndoPlanned).restores == 20
+    assert ctl.run_undo(run_id) and event(ctl, c.RunFinished).status == "done"
+    assert ctl.plan_undo(run_id)
+    assert "already undone by run" in failure(ctl)  # the session's one rule
+    assert ctl.check_unfinished(file, label_a)
+    assert event(ctl, ev.Unfinished).run_id is None
+    assert workers and set(workers) == {3}  # sync, resume and undo honour the configured count
+    assert b.counters.writes() == 0

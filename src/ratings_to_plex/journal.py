@@ -18,12 +18,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .apply import UPDATED, Outcome
 from .errors import JournalError
 from .model import UNFINISHED, Identity, RunInfo
 from .paths import data_dir
 from .plan import Change
-from .runlock import RunLock, held_elsewhere
+from .recorder import RunRecorder
+from .runlock import held_elsewhere
 from .security import redact
 
 __all__ = ["UNFINISHED", "ChangeRecord", "JournalCorrupt", "JournalDB", "RunInfo", "RunRecorder", "file_hash"]
@@ -145,24 +145,22 @@ class JournalDB:
                 if name not in columns:
                     kind = "INTEGER REFERENCES runs(id)" if name == "undone_by" else "TEXT"
                     self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
-        except sqlite3.DatabaseError as exc:
-            if "not a database" in str(exc) or "malformed" in str(exc) or "corrupt" in str(exc):
-                raise JournalCorrupt(self.path, str(exc)) from None
-            raise JournalError(f"Cannot open the run journal {self.path}: {exc}") from None
         except (OSError, sqlite3.Error) as exc:
-            raise JournalError(f"Cannot open the run journal {self.path}: {exc}") from None
+            raise self._error(exc, "Cannot open the run journal") from None
         self.lock = threading.Lock()
+
+    def _error(self, exc: Exception, what: str = "Could not write the run journal") -> JournalError:
+        """A damaged file says so (with the way out); anything else names the file and the cause."""
+        if any(sign in str(exc) for sign in ("not a database", "malformed", "corrupt")):
+            return JournalCorrupt(self.path, str(exc))
+        return JournalError(f"{what} {self.path}: {exc}")
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self.lock:
             try:
                 return self.db.execute(sql, args)
-            except sqlite3.DatabaseError as exc:
-                if "malformed" in str(exc) or "not a database" in str(exc):
-                    raise JournalCorrupt(self.path, str(exc)) from None
-                raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
             except sqlite3.Error as exc:
-                raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
+                raise self._error(exc) from None
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for many rows in one transaction."""
@@ -172,7 +170,7 @@ class JournalDB:
                     self.db.execute("BEGIN")
                     self.db.executemany(sql, rows)
             except sqlite3.Error as exc:
-                raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
+                raise self._error(exc) from None
 
     def start_run(self, changes: Sequence[Change], **fields: Any) -> RunRecorder:
         """Record the run and every planned write in one transaction, before the first write.
@@ -205,7 +203,7 @@ class JournalDB:
             except sqlite3.Error as exc:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
-                raise JournalError(f"The run journal {self.path} could not be written: {exc}") from None
+                raise self._error(exc) from None
         recorder = RunRecorder(self, run_id)
         recorder.lock.acquire()  # a new run id: nobody else can hold it
         return recorder
@@ -246,7 +244,7 @@ class JournalDB:
         """`undo --last`: the newest run (on this server and user, when given) that wrote, or may have written,
         something and has not been undone. A killed run's `writing` rows and failed rows may have landed."""
         return next((r for r in self.runs() if r.possibly_written and r.undone_by is None and not r.dry_run
-                     and (identity is None or _same(r, identity))), None)
+                     and (identity is None or r.identity == identity)), None)
 
     def unfinished_for(self, digest: str, identity: Identity | None = None) -> RunInfo | None:
         """The newest sync of a file with this hash (on this server and user, when given) that did not finish and
@@ -254,7 +252,7 @@ class JournalDB:
         for run in self.runs():
             if run.kind != "sync" or run.dry_run or run.file_hash != digest:
                 continue
-            if identity is not None and not _same(run, identity):
+            if identity is not None and run.identity != identity:
                 continue
             return None if run.finished or run.undone_by is not None else run
         return None
@@ -269,46 +267,3 @@ class JournalDB:
     def close(self) -> None:
         with self.lock:
             self.db.close()
-
-
-def _same(run: RunInfo, identity: Identity) -> bool:
-    return run.machine_id == identity.machine_id and (run.user_id or None) == (identity.user_id or None)
-
-
-class RunRecorder:
-    """The `apply.Journal` of one run; holds the run's OS lock while the run is being written."""
-
-    def __init__(self, journal: JournalDB, run_id: int) -> None:
-        self.journal = journal
-        self.run_id = run_id
-        self.lock = RunLock(journal.path.parent, run_id)
-
-    def before(self, change: Change) -> None:
-        self.journal.execute("UPDATE changes SET state='writing' WHERE run_id=? AND rating_key=?",
-                             (self.run_id, change.item.rating_key))
-
-    def after(self, outcome: Outcome) -> None:
-        state = "applied" if outcome.status == UPDATED else "failed"
-        self.journal.execute(
-            "UPDATE changes SET state=?, error=?, written_at=? WHERE run_id=? AND rating_key=?",
-            (state, redact(outcome.error) if outcome.error else None, outcome.finished_at or time.time(),
-             self.run_id, outcome.change.item.rating_key))
-
-    def save_leaves(self, parent_key: int, view_counts: dict[int, int]) -> None:
-        """Episodes' view counts before their show or season is marked watched (the first snapshot wins)."""
-        self.journal.executemany("INSERT OR IGNORE INTO leaves VALUES (?, ?, ?, ?)",
-                                 [(self.run_id, parent_key, k, v) for k, v in view_counts.items()])
-
-    def reopen(self) -> None:
-        """Mark a resumed run as running again, so a second interruption leaves it resumable."""
-        if not self.lock.acquire():
-            raise JournalError(f"Run {self.run_id} is still running in another process: let it finish (or stop "
-                               "it) before resuming it.")
-        self.journal.execute("UPDATE runs SET status='running', finished_at=NULL WHERE id=?", (self.run_id,))
-
-    def finish(self, status: str, counts: dict[str, int]) -> None:
-        try:
-            self.journal.execute("UPDATE runs SET status=?, finished_at=?, counts=? WHERE id=?",
-                                 (status, time.time(), json.dumps(counts, sort_keys=True), self.run_id))
-        finally:
-            self.lock.release()

@@ -78,6 +78,10 @@ class Identity:
     server_url: str = field(default="", compare=False)
     user_name: str = field(default="", compare=False)
 
+    def __post_init__(self) -> None:
+        if not self.user_id:  # "" and None both mean the signed-in account itself
+            object.__setattr__(self, "user_id", None)
+
     @property
     def key(self) -> str:
         """A stable text key (for lock files, maps and URLs)."""

@@ -56,7 +56,7 @@ from __future__ import annotations
 from ..apply import DEFAULT_WORKERS
 from ..journal import JournalCorrupt
 from ..model import Identity, RunInfo, RunKind, RunStatus, RunSummary
-from ..plan import Change, Plan, PlanOptions, SkipReason
+from ..plan import POLICIES, Change, Plan, PlanOptions, SkipReason
 from ..plex.client import Section
 from ..sources.model import ReadResult
 from ..sync import SyncOptions
@@ -67,8 +67,8 @@ from .jobs import Job, JobBusy, JobRunner, JobState
 from .session import AppSession
 
 __all__ = [
-    "DEFAULT_WORKERS", "AppSession", "Change", "Connection", "Event", "Identity", "Job", "JobBusy", "JobEnded",
-    "JobFailed", "JobRunner", "JobState", "JournalCorrupt", "Level", "LogLine", "Plan", "PlanOptions",
+    "DEFAULT_WORKERS", "POLICIES", "AppSession", "Change", "Connection", "Event", "Identity", "Job", "JobBusy",
+    "JobEnded", "JobFailed", "JobRunner", "JobState", "JournalCorrupt", "Level", "LogLine", "Plan", "PlanOptions",
     "ProgressUpdate", "ReadResult", "RunFinished", "RunInfo", "RunKind", "RunStatus", "RunSummary", "Section",
     "SkipReason", "SyncOptions", "rules",
 ]

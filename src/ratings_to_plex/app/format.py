@@ -1,10 +1,12 @@
 """How values read to a person, shared by every interface so the CLI, the desktop app and the web UI word them
-alike: ratings (`8`, `unrated`), stars (`4.0★`), the plan's one-line summary and the breakdown labels."""
+alike: ratings (`8`, `unrated`), stars (`4.0★`), the plan's one-line summary, the breakdown labels and a match's
+status (`MATCHED`, `NOT_FOUND`, …, as `Match.status` holds them)."""
 
 from __future__ import annotations
 
+from ..match import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH
 from ..report import BREAKDOWN, EXTRA, counts_key, fmt_rating, plan_summary, stars
 from ..undo import ALREADY_RESTORED, CHANGED_SINCE, MARKED_UNWATCHED
 
-__all__ = ["ALREADY_RESTORED", "BREAKDOWN", "CHANGED_SINCE", "EXTRA", "MARKED_UNWATCHED", "counts_key", "fmt_rating",
-           "plan_summary", "stars"]
+__all__ = ["ALREADY_RESTORED", "AMBIGUOUS", "BREAKDOWN", "CHANGED_SINCE", "EXTRA", "FILTERED", "MARKED_UNWATCHED",
+           "MATCHED", "NOT_FOUND", "TYPE_MISMATCH", "counts_key", "fmt_rating", "plan_summary", "stars"]

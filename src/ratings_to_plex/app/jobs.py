@@ -83,6 +83,16 @@ class Job:
             self._changed.notify_all()
 
 
+def failure_message(exc: Exception, what: str = "job") -> str:
+    """What a person reads when a job fails: our errors as they are (they say what to do), anything else as
+    an unexpected error — a bug — with the details in the Python log. Never the token."""
+    if isinstance(exc, RatingsToPlexError):
+        return redact(str(exc))
+    log.error("%s failed", what, exc_info=exc)
+    return (f"Unexpected error ({type(exc).__name__}: {redact(str(exc))[:200]}). This is a bug in ratings-to-plex; "
+            "please report it.")
+
+
 class JobRunner:
     """Starts jobs in daemon threads and keeps the recent ones, so a follower can ask for a job by id."""
 
@@ -115,12 +125,8 @@ class JobRunner:
     def _run(self, job: Job, target: Callable[[Job], Any]) -> None:
         try:
             result = target(job)
-        except RatingsToPlexError as exc:
-            job._end(JobState.FAILED, error=redact(str(exc)))
-        except Exception as exc:  # a bug: say so in plain words; the details go to the Python log
-            log.exception("job %s (%s) failed", job.id, job.kind)
-            job._end(JobState.FAILED, error=f"Unexpected error ({type(exc).__name__}: {redact(str(exc))[:200]}). "
-                                            "This is a bug in ratings-to-plex; please report it.")
+        except Exception as exc:
+            job._end(JobState.FAILED, error=failure_message(exc, job.kind))
         else:
             job._end(JobState.CANCELLED if job.cancel.is_set() else JobState.DONE, result)
 

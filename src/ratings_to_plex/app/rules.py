@@ -11,8 +11,7 @@ from ..model import Identity, RunInfo
 
 def same_identity(run: RunInfo, identity: Identity) -> bool:
     """Whether `run` wrote to this server (machine identifier — never the name) as this Plex user."""
-    return bool(run.machine_id) and run.machine_id == identity.machine_id \
-        and (run.user_id or None) == (identity.user_id or None)
+    return bool(run.machine_id) and run.identity == identity
 
 
 def identity_problem(run: RunInfo, identity: Identity) -> str | None:

@@ -58,20 +58,21 @@ class AppSession:
         self._lock = threading.Lock()
 
     @classmethod
-    def default(cls, *, report_dir: Path | None = None, workers: int = DEFAULT_WORKERS,
-                verify: bool = True) -> AppSession:
-        """The user's own journal and report folder (platformdirs, or the RATINGS_TO_PLEX_*_DIR overrides)."""
+    def default(cls, *, journal_path: Path | None = None, report_dir: Path | None = None,
+                workers: int = DEFAULT_WORKERS, verify: bool = True) -> AppSession:
+        """The user's own journal and report folder (platformdirs, or the RATINGS_TO_PLEX_*_DIR overrides),
+        unless given."""
         from ..paths import data_dir
         from ..paths import report_dir as default_reports
 
-        return cls(journal_path=data_dir() / "journal.sqlite3", report_dir=report_dir or default_reports(),
-                   workers=workers, verify=verify)
+        return cls(journal_path=journal_path or data_dir() / "journal.sqlite3",
+                   report_dir=report_dir or default_reports(), workers=workers, verify=verify)
 
     # -- connecting -----------------------------------------------------------------------------------------
     def connect_url(self, url: str, token: str, *, user_id: str | None = None, user_name: str = "") -> Connection:
         """A server by URL + token; its identity comes from the server (machine identifier), not from the name."""
         client = PlexClient.connect(url, token, verify=self.verify, pool_size=max(16, self.workers * 2))
-        return Connection.of(client, user_id=user_id, user_name=user_name)
+        return Connection.of(self._discover_aware(client, user_id), user_id=user_id, user_name=user_name)
 
     def connect_server(self, name: str | None, token: str | None, *, servers: list[ServerInfo] | None = None,
                        user_id: str | None = None, user_name: str = "") -> Connection:
@@ -80,7 +81,14 @@ class AppSession:
 
         client = connect_server(name, token, verify=self.verify, pool_size=max(16, self.workers * 2),
                                 servers=servers)
-        return Connection.of(client, user_id=user_id, user_name=user_name)
+        return Connection.of(self._discover_aware(client, user_id), user_id=user_id, user_name=user_name)
+
+    def _discover_aware(self, client: PlexClient, user_id: str | None) -> PlexClient:
+        """The client, also able to reach the account's Plex Discover when a plan, undo or resume names a title
+        there (nothing is sent to Discover otherwise; plex/discover_items.py)."""
+        from ..plex.discover_items import with_discover
+
+        return with_discover(client, self.journal_path, user_id, verify=self.verify)
 
     # -- reading and planning -------------------------------------------------------------------------------
     def read(self, paths: Iterable[Path], options: SyncOptions | None = None) -> list[ReadResult]:
@@ -97,6 +105,10 @@ class AppSession:
         """Match the file against the chosen libraries and plan every write; nothing is written."""
         options = dataclasses.replace(options, workers=self.workers)
         plan, _sections = prepare_plan(conn.client, source, options, log=lambda m: on_event(LogLine(m)))
+        if options.discover:  # rows in none of the chosen libraries: looked up and planned on Plex Discover
+            from ..discover_plan import add_discover
+
+            add_discover(plan, conn.client, log=lambda m: on_event(LogLine(m)))
         plan.identity = conn.identity
         return plan
 

@@ -40,7 +40,8 @@ def demo(
         if gui:
             from ..gui import run_app
 
-            raise typer.Exit(run_app(url=emu.url, token=emu.token, sample_file=samples[0]))
+            raise typer.Exit(run_app(url=emu.url, token=emu.token, sample_file=samples[0],
+                                     journal_path=session.journal_path, report_dir=report_dir))
         conn = session.connect_url(emu.url, emu.token)
         options = SyncOptions(all_libraries=True, plan=PlanOptions())
         code = run_sync(session, conn, samples, options, yes=True, as_json=False)

@@ -16,10 +16,11 @@ SELF_TEST_OK = "self-test ok"
 
 
 def run_app(url: str | None = None, token: str | None = None, sample_file: Path | None = None,
-            self_test: bool = False) -> int:
+            self_test: bool = False, *, journal_path: Path | None = None, report_dir: Path | None = None) -> int:
     """Open the window (blocking until it is closed); returns an exit code.
 
     `url` + `token` connect straight to a server (the demo's emulator); `sample_file` is chosen as the source.
+    `journal_path` and `report_dir` replace the user's own (the demo keeps its runs apart).
     `self_test` builds the window and every tab, prints "self-test ok" and exits 0 (CI smoke test of the exe).
     """
     started = time.monotonic()
@@ -28,11 +29,12 @@ def run_app(url: str | None = None, token: str | None = None, sample_file: Path 
 
         from .app import App
         from .controller import Controller
+        from .engine import Engine
     except ImportError as exc:  # Python built without Tk
         return _fail(f"The desktop app needs Tk, which this Python lacks ({exc}). Install python3-tk, or use "
                      "the command line: ratings-to-plex sync --help")
     try:
-        app = App(Controller())
+        app = App(Controller(Engine(journal_path=journal_path, report_dir=report_dir)))
     except tkinter.TclError as exc:
         return _fail(f"Cannot open a window ({exc}). The desktop app needs a graphical session; the command "
                      "line works without one: ratings-to-plex sync --help")
@@ -54,10 +56,8 @@ def _self_test(app: object, started: float) -> int:
     assert isinstance(app, App)
     ok = app.self_test(TAB_NAMES)
     # What the worker threads import on first use must be in a frozen build too (no network, no keyring access).
-    for module in ("ratings_to_plex.sources", "ratings_to_plex.sync", "ratings_to_plex.undo", "ratings_to_plex.resume",
-                   "ratings_to_plex.plex.session",
-                   "ratings_to_plex.plex.credentials", "ratings_to_plex.config", "keyring.backends.fail",
-                   "plexapi.myplex", "plexapi.video"):
+    for module in ("ratings_to_plex.app", "ratings_to_plex.app.account", "ratings_to_plex.sources",
+                   "keyring.backends.fail", "plexapi.myplex", "plexapi.video"):
         try:
             importlib.import_module(module)
         except Exception as exc:  # report every missing piece, not only the first

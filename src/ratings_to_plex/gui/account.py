@@ -28,7 +28,7 @@ from .events import (
 from .host import ControllerHost
 
 if TYPE_CHECKING:
-    from ..plex.client import PlexClient
+    from ..app import Connection
 
 
 class AccountJobs(ControllerHost):
@@ -81,11 +81,16 @@ class AccountJobs(ControllerHost):
         self.post(Status("Looking for your servers and libraries…", "busy"))
         infos = self.engine.servers(token)
         with self._lock:
-            self._servers = {i.name: i for i in infos}
+            for label in [k for k in self._choices if k in self._servers]:
+                self._choices.pop(label)  # the account's previous list; servers connected by URL stay
+                self._clients.pop(label, None)
+            self._servers = {}
             for info in infos:
-                self._clients.pop(info.name, None)
+                label = self._label_for(info.name, info.client_identifier, next(iter(info.connections), ""))
+                self._servers[label] = info
+                self._clients.pop(label, None)
                 libraries = tuple(s.title for s in info.libraries or [] if s.listable_types)
-                self._choices[info.name] = ServerChoice(info.name, libraries, info.error)
+                self._choices[label] = ServerChoice(label, libraries, info.error, info.client_identifier, info.name)
             choices = tuple(self._choices.values())
         for choice in choices:
             if choice.error:
@@ -95,6 +100,20 @@ class AccountJobs(ControllerHost):
         self.post(Status(f"Signed in: {found} server{'s' if found != 1 else ''} found." if found else
                          "Signed in, but your account has no server of its own: connect by URL + token.",
                          "ok" if found else "error"))
+
+    def _label_for(self, name: str, machine_id: str, url: str) -> str:
+        """The server menu's label (call with the lock held): the server's label if it is listed already (same
+        machine), else its name, else — another server has that name — its name and address."""
+        for label, choice in self._choices.items():
+            if machine_id and choice.machine_id == machine_id:
+                return label
+        if name not in self._choices:
+            return name
+        where = url.split("://", 1)[-1].rstrip("/") or machine_id[:8]
+        label, n = f"{name} ({where})", 2
+        while label in self._choices:
+            label, n = f"{name} ({where} #{n})", n + 1
+        return label
 
     def sign_out(self) -> bool:
         return self._spawn(SIGNOUT, self._sign_out, exclusive=(LOGIN, RUN))
@@ -121,28 +140,30 @@ class AccountJobs(ControllerHost):
 
     def _connect(self, url: str, token: str) -> None:
         self.post(Status(f"Connecting to {url}…", "busy"))
-        client = self.engine.connect_url(url, token)
-        sections = self.engine.sections(client)
+        conn = self.engine.connect_url(url, token)
+        sections = self.engine.sections(conn)
         libraries = tuple(s.title for s in sections if s.listable_types)
         with self._lock:
-            self._clients[client.name] = client
-            self._servers.pop(client.name, None)
-            self._choices[client.name] = ServerChoice(client.name, libraries)
+            label = self._label_for(conn.name, conn.identity.machine_id, url)
+            self._clients[label] = conn
+            self._servers.pop(label, None)
+            self._choices[label] = ServerChoice(label, libraries, None, conn.identity.machine_id, conn.name)
             choices = tuple(self._choices.values())
-        self.post(ServersLoaded(choices, select=client.name))
-        self.post(Log(f"Connected to {client.name} at {url}: {', '.join(libraries) or 'no movie or TV library'}"))
-        self.post(Status(f"Connected to {client.name}.", "ok"))
+        self.post(ServersLoaded(choices, select=label))
+        self.post(Log(f"Connected to {label} at {url}: {', '.join(libraries) or 'no movie or TV library'}"))
+        self.post(Status(f"Connected to {label}.", "ok"))
 
-    def _client_for(self, server: str) -> PlexClient:
+    def _client_for(self, server: str) -> Connection:
+        """The connection of the server the menu calls `server` (connecting on first use)."""
         with self._lock:
-            client = self._clients.get(server)
+            conn = self._clients.get(server)
             info = self._servers.get(server)
             token = self._token
-        if client is not None:
-            return client
+        if conn is not None:
+            return conn
         if info is None:
             raise UsageError(f"The server {server!r} is not known any more: sign in again or connect by URL.")
-        client = self.engine.connect_server(info, token or info.access_token)
+        conn = self.engine.connect_server(info, token or info.access_token)
         with self._lock:
-            self._clients[server] = client
-        return client
+            self._clients[server] = conn
+        return conn

@@ -71,6 +71,13 @@ class App(ctk.CTk):
         self.size_window()
         self._poll_job: str | None = self.after(POLL_MS, self._poll)
 
+    def remembered_settings(self) -> Remembered:
+        """The choices to save: the server by its own name (a menu label may carry an address to tell two
+        same-named servers apart; the command line's --server takes the name)."""
+        remembered = self.form.remembered()
+        remembered.server = self.login.server_name(remembered.server)
+        return remembered
+
     # -- layout --------------------------------------------------------------------------------------------
     def _build(self) -> None:
         self.grid_columnconfigure(0, weight=0)
@@ -254,7 +261,7 @@ class App(ctk.CTk):
                 self.set_status("Closing after the writes already sent finish…", "busy")
             self.after(100, self.close)
             return
-        self.controller.shutdown(save=self.form.remembered().to_config(), timeout=2.0)
+        self.controller.shutdown(save=self.remembered_settings().to_config(), timeout=2.0)
         self._poll_job = None
         for job in self.tk.splitlist(self.tk.call("after", "info")):  # CTk's own pending redraws too
             self.tk.call("after", "cancel", job)  # Tcl-level: their commands go with their widgets

@@ -7,7 +7,6 @@ tests can drive a `Controller` without a display at all.
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections import Counter
@@ -15,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RatingsToPlexError, UsageError
-from ..security import redact
+from ..app.jobs import JobRunner, failure_message
+from ..errors import UsageError
 from .account import AccountJobs
 from .engine import Engine
 from .events import (
@@ -54,25 +53,21 @@ from .state import RunRequest
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ..plan import Plan
-    from ..plex.client import PlexClient, Section
-    from ..plex.session import ServerInfo
-    from ..sources.model import ReadResult
+    from ..app import Connection, Plan, ReadResult
+    from ..app.account import ServerInfo
 
 __all__ = [  # the window reads these as controller.X; the journal's events are read from `events`
     "CONNECT", "LOGIN", "PLAN", "RUN", "SETTINGS", "SIGNOUT", "SOURCE", "STARTUP", "UNDO_PLAN", "Busy", "Controller",
     "Event", "Failed", "Log", "LoginPending", "LoginTick", "PlanReady", "RunFinished", "RunProgress", "RunStarted",
     "ServerChoice", "ServersLoaded", "SettingsLoaded", "SignedIn", "SignedOut", "SourceLoaded", "Status",
 ]
-log = logging.getLogger(__name__)
 
 
 @dataclass
 class _PlanEntry:
     key: tuple[Any, ...]
-    plan: Plan
-    sections: list[Section]
-    client: PlexClient
+    plan: Plan  # bound to its server's identity: the session writes it there or nowhere
+    client: Connection
 
 
 class Controller(AccountJobs, JournalJobs):
@@ -83,10 +78,10 @@ class Controller(AccountJobs, JournalJobs):
         self.events: queue.Queue[Event] = queue.Queue()
         self._lock = threading.Lock()
         self._busy: set[str] = set()
-        self._threads: list[threading.Thread] = []
+        self._jobs = JobRunner()
         self._token: str | None = None
         self._servers: dict[str, ServerInfo] = {}
-        self._clients: dict[str, PlexClient] = {}
+        self._clients: dict[str, Connection] = {}
         self._choices: dict[str, ServerChoice] = {}
         self._source: ReadResult | None = None
         self._plan: _PlanEntry | None = None
@@ -119,28 +114,21 @@ class Controller(AccountJobs, JournalJobs):
             return frozenset(self._busy)
 
     def _spawn(self, job: str, target: Callable[..., Any], *args: Any, exclusive: tuple[str, ...] = ()) -> bool:
+        """Run `target(*args)` as an `app.jobs` job named `job`, unless it or a job it excludes is running."""
         with self._lock:
             if self._closing.is_set() or job in self._busy or self._busy.intersection(exclusive):
                 return False
             self._busy.add(job)
             busy = frozenset(self._busy)
-            self._threads = [t for t in self._threads if t.is_alive()]
-            thread = threading.Thread(target=self._run_job, args=(job, target, args), name=f"r2p-gui-{job}",
-                                      daemon=True)
-            self._threads.append(thread)
         self.post(Busy(busy))
-        thread.start()
+        self._jobs.start(job, lambda _job: self._run_job(job, target, args))
         return True
 
     def _run_job(self, job: str, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:
             target(*args)
-        except RatingsToPlexError as exc:
-            self.post(Failed(job, redact(str(exc))))
-        except Exception as exc:  # a bug: say so in plain words; the details go to the Python log
-            log.exception("GUI job %s failed", job)
-            self.post(Failed(job, f"Unexpected error ({type(exc).__name__}: {redact(str(exc))[:200]}). "
-                                  "This is a bug in ratings-to-plex; please report it."))
+        except Exception as exc:
+            self.post(Failed(job, failure_message(exc, f"GUI job {job}")))
         finally:
             with self._lock:
                 self._busy.discard(job)
@@ -154,10 +142,7 @@ class Controller(AccountJobs, JournalJobs):
         if save:
             self.save_settings(save)
         self._closing.set()
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(timeout)
+        self._jobs.shutdown(timeout)
 
     # -- start, settings ------------------------------------------------------------------------------------
     def start(self, url: str | None = None, token: str | None = None, sample_file: Path | None = None,
@@ -262,18 +247,18 @@ class Controller(AccountJobs, JournalJobs):
             self._plan = None
         source = self._read(request.source)
         client = self._client_for(request.server)
-        self.post(Status(f"Reading your library on {client.name}…", "busy"))
-        plan, sections = self.engine.prepare_plan(client, source, request.options(),
-                                                  lambda line: self.post(Log(line)))
-        names = {s.key: s.title for s in sections} if len(sections) > 1 else None
+        self.post(Status(f"Reading your library on {request.server}…", "busy"))
+        plan = self.engine.prepare_plan(client, source, request.options(), lambda line: self.post(Log(line)))
+        names = client.library_names([c.item.section_id for c in plan.changes]) if len(plan.libraries) > 1 \
+            else None
         rows = tuple(plan_rows(plan, names))
-        entry = _PlanEntry(request.plan_key(), plan, sections, client)
+        entry = _PlanEntry(request.plan_key(), plan, client)
         with self._lock:
             if generation != self._plan_generation:
                 return None  # cancelled while we were reading: drop it
             self._plan = entry
         writes = len(plan.writes)
-        self.post(PlanReady(entry.key, rows, writes, client.name, tuple(s.title for s in sections), confirm))
+        self.post(PlanReady(entry.key, rows, writes, request.server, tuple(plan.libraries), confirm))
         if confirm and writes:
             self.post(Status(f"Review the {writes} change{'s' if writes != 1 else ''} in Preview, then press "
                              "Write to apply them (Ctrl+Enter).", "info"))
@@ -290,15 +275,13 @@ class Controller(AccountJobs, JournalJobs):
                 return
         options = request.options()
         self._started_writing(keep_plan=True)
-        report_dir = self.engine.report_dir()
         total = 0 if options.dry_run else len(entry.plan.writes)
         self.post(RunStarted(total, options.dry_run))
         self.post(Status("Dry run: nothing will be written…" if options.dry_run else
                          f"Updating Plex: {total} change{'s' if total != 1 else ''} to write (Esc cancels)…", "busy"))
         summary = self.engine.execute_plan(
-            entry.client, entry.plan, entry.sections, options, report_dir=report_dir,
-            echo=lambda line: self.post(Log(line)), cancel=self._run_cancel,
-            on_progress=lambda p: self.post(RunProgress(p.done, p.total, p.eta_s)))
+            entry.client, entry.plan, dry_run=options.dry_run, echo=lambda line: self.post(Log(line)),
+            cancel=self._run_cancel, on_progress=lambda done, total, eta: self.post(RunProgress(done, total, eta)))
         if not options.dry_run:
             with self._lock:
                 self._plan = None  # Plex has changed: the next run plans again

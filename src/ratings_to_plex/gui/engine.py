@@ -1,81 +1,82 @@
-"""Every engine function the window uses, behind one small class (no Tk).
+"""Every call the window makes into the application session (`app.AppSession`), behind one small class (no Tk).
 
 The controller calls only these methods, from worker threads. Each call records the thread it ran on, so a test
 can assert that nothing slow (network, files, the journal) ever ran on the Tk thread — the seed's main fault.
-Tests may also subclass this to slow a call down or make it fail.
+Tests may also subclass this to slow a call down or make it fail. The rules (which run may be undone or resumed,
+on which server) are the session's: the window asks, it never decides.
 """
 
 from __future__ import annotations
 
-import contextlib
+import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..apply import Progress
-    from ..journal import JournalDB, RunInfo
-    from ..plan import Plan
-    from ..plex.client import PlexClient, Section
-    from ..plex.session import PinLogin, ServerInfo
-    from ..sources.model import ReadResult
-    from ..sync import RunSummary, SyncOptions
+    from ..app import AppSession, Connection, Identity, Plan, ReadResult, RunInfo, RunSummary, Section, SyncOptions
+    from ..app.account import PinLogin, ServerInfo
 
 
 class Engine:
-    """Thin, recording wrappers around the library; imports happen on first use so the window opens fast."""
+    """Thin, recording wrappers around the session; imports happen on first use so the window opens fast."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: AppSession | None = None, *, journal_path: Path | None = None,
+                 report_dir: Path | None = None) -> None:
         self.calls: list[tuple[str, int, str]] = []  # (function, thread ident, thread name)
         self._lock = threading.Lock()
+        self._session = session
+        self._where = (journal_path, report_dir)
 
     def _note(self, name: str) -> None:
         thread = threading.current_thread()
         with self._lock:
             self.calls.append((name, threading.get_ident(), thread.name))
 
+    @property
+    def session(self) -> AppSession:
+        """The application session, made on first use (in a worker: it reads the settings for the worker count)."""
+        with self._lock:
+            if self._session is None:
+                self._session = _make_session(*self._where)
+            return self._session
+
     # -- settings and the stored token -------------------------------------------------------------------
     def load_config(self) -> dict[str, Any]:
         self._note("load_config")
-        from ..config import load_config
+        from ..app.account import load_config
 
         return load_config()
 
     def save_config(self, updates: dict[str, Any]) -> None:
         self._note("save_config")
-        from ..config import save_config
+        from ..app.account import save_config
 
         save_config(updates)
 
     def load_token(self) -> str | None:
         self._note("load_token")
-        from ..plex.credentials import load_token
+        from ..app.account import load_token
 
         return load_token()
 
     def save_token(self, token: str) -> str:
         self._note("save_token")
-        from ..plex.credentials import save_token
+        from ..app.account import save_token
 
         return save_token(token)
 
     def forget_token(self) -> list[str]:
         self._note("forget_token")
-        from ..plex.credentials import forget_token
+        from ..app.account import forget_token
 
         return forget_token()
-
-    def report_dir(self) -> Path:
-        self._note("report_dir")
-        from ..paths import report_dir
-
-        return report_dir()
 
     # -- sign-in and servers ---------------------------------------------------------------------------
     def pin_login(self) -> PinLogin:
         self._note("pin_login")
-        from ..plex.session import PinLogin
+        from ..app.account import PinLogin
 
         return PinLogin()
 
@@ -89,117 +90,97 @@ class Engine:
 
     def open_browser(self, url: str) -> bool:
         self._note("open_browser")
-        from ..plex.session import open_browser
+        from ..app.account import open_browser
 
         return open_browser(url)
 
     def servers(self, token: str) -> list[ServerInfo]:
         self._note("prefetch_servers")
-        from ..plex.session import prefetch_servers
+        from ..app.account import prefetch_servers
 
         return prefetch_servers(token)
 
-    def connect_server(self, server: ServerInfo, token: str) -> PlexClient:
+    def connect_server(self, server: ServerInfo, token: str) -> Connection:
         self._note("connect_server")
-        from ..plex.session import connect_server
+        return self.session.connect_server(server.client_identifier or server.name, token, servers=[server])
 
-        return connect_server(server.name, token, servers=[server])
-
-    def connect_url(self, url: str, token: str) -> PlexClient:
+    def connect_url(self, url: str, token: str) -> Connection:
         self._note("connect_url")
-        from ..plex.client import PlexClient
+        return self.session.connect_url(url, token)
 
-        return PlexClient.connect(url, token)
-
-    def sections(self, client: PlexClient) -> list[Section]:
+    def sections(self, conn: Connection) -> list[Section]:
         self._note("sections")
-        return client.sections()
+        return conn.sections()
 
     # -- the sync itself ----------------------------------------------------------------------------------
     def read_ratings(self, path: Path) -> ReadResult:
         self._note("read_ratings")
-        from ..sources import read_ratings
+        return self.session.read([path])[0]
 
-        return read_ratings(path)
-
-    def prepare_plan(self, client: PlexClient, source: ReadResult, options: SyncOptions,
-                     log: Callable[[str], None]) -> tuple[Plan, list[Section]]:
+    def prepare_plan(self, conn: Connection, source: ReadResult, options: SyncOptions,
+                     log: Callable[[str], None]) -> Plan:
         self._note("prepare_plan")
-        from ..sync import prepare_plan
+        return self.session.preview(conn, source, options, on_event=_echo(log))
 
-        return prepare_plan(client, source, options, log=log)
-
-    def execute_plan(self, client: PlexClient, plan: Plan, sections: list[Section], options: SyncOptions, *,
-                     report_dir: Path, echo: Callable[[str], None], cancel: threading.Event,
-                     on_progress: Callable[[Progress], None]) -> RunSummary:
+    def execute_plan(self, conn: Connection, plan: Plan, *, dry_run: bool, echo: Callable[[str], None],
+                     cancel: threading.Event, on_progress: Callable[[int, int, float | None], None],
+                     ) -> RunSummary:
+        """Write a sync, undo or resume plan (the session's one way to write)."""
         self._note("execute_plan")
-        from ..executor import run_plan
+        from ..app import LogLine, ProgressUpdate
 
-        with _journal() as journal:
-            return run_plan(client, plan, journal=journal, report_dir=report_dir, workers=options.workers,
-                            dry_run=options.dry_run, echo=echo, cancel=cancel, on_progress=on_progress)
+        def on_event(event: object) -> None:
+            if isinstance(event, LogLine):
+                echo(event.text)
+            elif isinstance(event, ProgressUpdate):
+                on_progress(event.done, event.total, event.eta_s)
+
+        return self.session.write(conn, plan, dry_run=dry_run, cancel=cancel, on_event=on_event)
 
     # -- the journal: history, undo, resume ---------------------------------------------------------------
     def journal_runs(self) -> list[RunInfo]:
         self._note("journal_runs")
-        with _journal() as journal:
-            return journal.runs()
+        return self.session.history(include_dry_runs=True)
 
     def journal_run(self, run_id: int) -> RunInfo:
         self._note("journal_run")
-        with _journal() as journal:
-            return journal.run(run_id)
+        return self.session.run(run_id)
 
-    def find_unfinished(self, path: Path) -> RunInfo | None:
+    def undo_blocker(self, run: RunInfo, identity: Identity | None) -> str | None:
+        self._note("undo_blocker")
+        return self.session.undo_blocker(run, identity)
+
+    def find_unfinished(self, path: Path, identity: Identity) -> RunInfo | None:
         self._note("find_unfinished")
-        from ..journal import file_hash
+        return self.session.unfinished_run(path, identity)
 
-        with _journal() as journal:
-            return journal.unfinished_for(file_hash(path)) if path.is_file() else None
-
-    def plan_undo(self, client: PlexClient, run_id: int) -> Plan:
+    def plan_undo(self, conn: Connection, run_id: int) -> Plan:
         self._note("plan_undo")
-        from ..undo import plan_undo
+        return self.session.plan_undo(conn, run_id)
 
-        with _journal() as journal:
-            return plan_undo(client, journal, journal.run(run_id))
-
-    def execute_undo(self, client: PlexClient, plan: Plan, *, report_dir: Path, echo: Callable[[str], None],
-                     cancel: threading.Event, on_progress: Callable[[Progress], None]) -> RunSummary:
-        self._note("execute_undo")
-        from ..apply import DEFAULT_WORKERS
-        from ..executor import run_plan
-
-        with _journal() as journal:
-            return run_plan(client, plan, journal=journal, report_dir=report_dir, workers=DEFAULT_WORKERS, echo=echo,
-                            cancel=cancel, on_progress=on_progress)
-
-    def plan_resume(self, client: PlexClient, run_id: int) -> Plan:
+    def plan_resume(self, conn: Connection, run_id: int) -> Plan:
         self._note("plan_resume")
-        from ..resume import plan_resume
-
-        with _journal() as journal:
-            return plan_resume(client, journal, journal.run(run_id))
-
-    def execute_resume(self, client: PlexClient, plan: Plan, *, report_dir: Path,
-                       echo: Callable[[str], None], cancel: threading.Event,
-                       on_progress: Callable[[Progress], None]) -> RunSummary:
-        self._note("execute_resume")
-        from ..apply import DEFAULT_WORKERS
-        from ..executor import run_plan
-
-        with _journal() as journal:
-            return run_plan(client, plan, journal=journal, report_dir=report_dir, workers=DEFAULT_WORKERS, echo=echo,
-                            cancel=cancel, on_progress=on_progress)
+        return self.session.plan_resume(conn, run_id)
 
 
-@contextlib.contextmanager
-def _journal() -> Iterator[JournalDB]:
-    """The run journal, opened for one call and closed after (each worker thread gets its own connection)."""
-    from ..journal import JournalDB
+def _echo(log: Callable[[str], None]) -> Callable[[object], None]:
+    def on_event(event: object) -> None:
+        text = getattr(event, "text", None)
+        if isinstance(text, str):
+            log(text)
 
-    journal = JournalDB()
+    return on_event
+
+
+def _make_session(journal_path: Path | None, report_dir: Path | None) -> AppSession:
+    """The user's session; writes use the configured worker count (`RATINGS_TO_PLEX_WORKERS` or `workers` in
+    the settings), for a sync, an undo and a resume alike — as the command line does."""
+    from ..app import DEFAULT_WORKERS, AppSession
+    from ..app.account import load_config
+
+    workers = os.environ.get("RATINGS_TO_PLEX_WORKERS") or load_config().get("workers") or DEFAULT_WORKERS
     try:
-        yield journal
-    finally:
-        journal.close()
+        count = max(1, min(64, int(workers)))
+    except (TypeError, ValueError):
+        count = DEFAULT_WORKERS
+    return AppSession.default(journal_path=journal_path, report_dir=report_dir, workers=count)

@@ -71,9 +71,14 @@ class SignedOut:
 
 @dataclass(frozen=True)
 class ServerChoice:
+    """One entry of the server menu. `name` is what the menu shows and is unique in it: a second server with the
+    same name gets its address added. `machine_id` is what identifies it (never the name)."""
+
     name: str
     libraries: tuple[str, ...]  # movie and TV libraries only: the ones a sync can use
     error: str | None = None
+    machine_id: str = ""
+    server_name: str = ""  # the server's own name (remembered for the command line's --server)
 
 
 @dataclass(frozen=True)

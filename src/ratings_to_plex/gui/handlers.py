@@ -112,7 +112,7 @@ def run_finished(app: App, e: c.RunFinished) -> None:
         app.preview_panel.mark_stale("Plex has changed since this preview")
         app.action.set_update_text(None, app.form.dry_run.get())
     if e.status in ("done", "dry_run") and e.kind == "sync":
-        app.controller.save_settings(app.form.remembered().to_config())
+        app.controller.save_settings(app.remembered_settings().to_config())
 
 
 def _sync_result(e: c.RunFinished) -> tuple[str, str, str]:

@@ -1,6 +1,7 @@
 """The History table's rows, computed from the journal's runs (no Tk): built in a worker, shown as they are.
 
-Also the one rule the window needs about a run: whether it can be undone, and if not, why (in words).
+Whether a run can be undone, and if not why, is the application session's rule (`app.rules`), shown as is. Two
+servers with the same name are told apart by their address in the Server column.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from ..journal import RunInfo
+from ..app import RunInfo, rules
 
 COLUMNS: Final = ("Run", "Date", "File", "Server", "Updated", "Failed", "Status", "Undone")
 
@@ -52,18 +53,7 @@ def short_when(ts: float | None, now: datetime | None = None, day_only: bool = F
     return moment.strftime("%b %d" if day_only else "%b %d %H:%M")
 
 
-def undo_blocker(run: RunInfo) -> str | None:
-    """Why `run` cannot be undone from the window, in words; None when it can."""
-    if run.dry_run:
-        return f"Run {run.id} was a dry run: it wrote nothing, so there is nothing to undo."
-    if run.undone_by is not None:
-        return f"Run {run.id} was already undone by run {run.undone_by} (undo run {run.undone_by} to redo it)."
-    if not run.applied:
-        return f"Run {run.id} wrote nothing to Plex, so there is nothing to undo."
-    return None
-
-
-def history_row(run: RunInfo) -> HistoryRow:
+def history_row(run: RunInfo, server: str | None = None) -> HistoryRow:
     if run.kind == "undo":
         what = f"undo of run {run.undo_of}"
         about = f"Undo of run {run.undo_of}"
@@ -74,15 +64,25 @@ def history_row(run: RunInfo) -> HistoryRow:
     written = f"{run.applied} written, {run.failed} failed" + (f", {run.pending} not attempted"
                                                                 if run.pending else "")
     status = "dry run" if run.dry_run else run.status.replace("_", " ")
-    detail = (f"Run {run.id} · {about} → {run.server_name or 'unknown server'}{libraries} · started "
+    server = server or run.server_name or ""
+    detail = (f"Run {run.id} · {about} → {server or 'unknown server'}{libraries} · started "
               f"{when(run.started_at)} · {written} · {status}")
     if run.undone_by is not None:
         detail += f" · undone by run {run.undone_by}"
     return HistoryRow(run.id, short_when(run.started_at), short_when(run.started_at, day_only=True), what,
-                      run.server_name or "", run.applied, run.failed, status,
-                      f"by run {run.undone_by}" if run.undone_by is not None else "", detail, undo_blocker(run))
+                      server, run.applied, run.failed, status,
+                      f"by run {run.undone_by}" if run.undone_by is not None else "", detail, rules.undo_blocker(run))
 
 
 def history_rows(runs: list[RunInfo]) -> list[HistoryRow]:
-    """Newest first, as the journal lists them."""
-    return [history_row(r) for r in runs]
+    """Newest first, as the journal lists them; a server name two machines share gets the run's address."""
+    machines: dict[str, set[str]] = {}
+    for run in runs:
+        machines.setdefault(run.server_name or "", set()).add(run.machine_id or "")
+    return [history_row(r, _server_label(r) if len(machines.get(r.server_name or "", ())) > 1 else None)
+            for r in runs]
+
+
+def _server_label(run: RunInfo) -> str:
+    where = (run.server_url or "").split("://", 1)[-1].rstrip("/") or (run.machine_id or "")[:8]
+    return f"{run.server_name or 'unknown server'} ({where})"

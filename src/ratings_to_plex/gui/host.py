@@ -11,8 +11,8 @@ from .engine import Engine
 from .events import Event
 
 if TYPE_CHECKING:
-    from ..plex.client import PlexClient
-    from ..plex.session import ServerInfo
+    from ..app import Connection
+    from ..app.account import ServerInfo
 
 
 class ControllerHost(ABC):
@@ -20,8 +20,8 @@ class ControllerHost(ABC):
 
     engine: Engine
     _lock: threading.Lock
-    _servers: dict[str, ServerInfo]
-    _clients: dict[str, PlexClient]
+    _servers: dict[str, ServerInfo]  # by menu label (unique; see `events.ServerChoice`)
+    _clients: dict[str, Connection]  # by menu label
     _plan: Any
 
     @abstractmethod

@@ -2,7 +2,9 @@
 
 A mixin of `Controller` (it uses the controller's queue, lock, job runner and clients), split out to keep each module
 small. Runs in worker threads only. Undo and resume write through the RUN job, so Cancel, the progress bar and
-closing the window behave exactly as for a sync.
+closing the window behave exactly as for a sync. Which run may be undone or resumed, and on which server, is the
+application session's rule (asked through the engine); the window finds the connection whose machine identifier
+the run recorded — never a server by its name.
 """
 
 from __future__ import annotations
@@ -10,12 +12,10 @@ from __future__ import annotations
 import threading
 from abc import abstractmethod
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from ..apply import FAILED, UPDATED
 from ..errors import RatingsToPlexError, UsageError
 from .events import (
     CHECK,
@@ -24,7 +24,6 @@ from .events import (
     RUN,
     SOURCE,
     UNDO_PLAN,
-    Event,
     HistoryLoaded,
     Log,
     RunFinished,
@@ -34,15 +33,11 @@ from .events import (
     UndoPlanned,
     Unfinished,
 )
-from .history_rows import history_rows, undo_blocker
+from .history_rows import history_rows
 from .host import ControllerHost
 
 if TYPE_CHECKING:
-    from ..apply import Progress
-    from ..journal import RunInfo
-    from ..plan import Plan
-    from ..plex.client import PlexClient
-    from ..sync import RunSummary
+    from ..app import Connection, Identity, Plan, RunInfo, RunSummary
 
 WRITE_JOBS: Final = (PLAN, RUN, SOURCE, UNDO_PLAN)  # one at a time: never read or plan while something writes
 
@@ -50,33 +45,19 @@ WRITE_JOBS: Final = (PLAN, RUN, SOURCE, UNDO_PLAN)  # one at a time: never read 
 @dataclass
 class _UndoEntry:
     run_id: int
-    client: PlexClient
+    client: Connection
     plan: Plan
 
 
-def finished_event(summary: RunSummary, total: int, kind: str = "sync", *, undo_of: int | None = None,
-                   landed: int = 0, gone: int = 0) -> RunFinished:
-    """The window's summary of a finished sync, undo or resume (`landed`: written before a resume, not by it)."""
-    states = Counter(o.status for o in summary.outcomes)
-    written, failed = states[UPDATED] - landed, states[FAILED]
-    return RunFinished(summary.run_id, summary.status, dict(summary.tally.counts), written, total,
+def finished_event(summary: RunSummary, total: int, kind: str = "sync", *, undo_of: int | None = None) -> RunFinished:
+    """The window's summary of a finished sync, undo or resume (what a resume found already written before the
+    interruption, or gone, is not counted as written by it)."""
+    states = Counter(str(o.status) for o in summary.outcomes)
+    landed, gone = len(summary.plan.landed), len(summary.plan.gone)
+    written, failed = states["updated"] - landed, states["failed"]
+    return RunFinished(summary.run_id, summary.status, dict(summary.counts), written, total,
                        summary.unmatched_csv, summary.run_log, failed=failed,
                        not_attempted=max(0, total - written - (failed - gone)), kind=kind, undo_of=undo_of)
-
-
-class PhasedProgress:
-    """An undo writes in two phases (restores, then episodes re-marked watched); one bar for both."""
-
-    def __init__(self, total: int, post: Callable[[Event], None]) -> None:
-        self.total, self.post = total, post
-        self.base = 0
-        self.last = (0, 0)
-
-    def __call__(self, p: Progress) -> None:
-        if p.done <= self.last[0]:  # a new phase starts counting again
-            self.base += self.last[1]
-        self.last = (p.done, p.total)
-        self.post(RunProgress(min(self.total, self.base + p.done), self.total, p.eta_s))
 
 
 class JournalJobs(ControllerHost):
@@ -88,7 +69,7 @@ class JournalJobs(ControllerHost):
     _run_generation: int
 
     @abstractmethod
-    def _client_for(self, server: str) -> PlexClient:
+    def _client_for(self, server: str) -> Connection:
         raise NotImplementedError
 
     @property
@@ -121,24 +102,34 @@ class JournalJobs(ControllerHost):
             self.post(Log(f"Could not read the run journal: {exc}", "warning"))
 
     # -- which server a recorded run wrote to ----------------------------------------------------------------
-    def _machine_id(self, server: str) -> str:
-        with self._lock:
-            client, info = self._clients.get(server), self._servers.get(server)
-        return client.machine_identifier if client else (info.client_identifier if info else "")
+    def _identity(self, server: str) -> Identity | None:
+        """The identity of the server the menu calls `server` (known before connecting: plex.tv lists it)."""
+        from ..app import Identity
 
-    def _same_server(self, run: RunInfo, server: str) -> bool:
-        machine = self._machine_id(server)
-        if run.machine_id and machine:
-            return run.machine_id == machine
-        return run.server_name == server
-
-    def _client_for_run(self, run: RunInfo) -> PlexClient:
-        """The connected server the run wrote to (matched by machine id); never another server."""
         with self._lock:
-            names = list(dict.fromkeys([*self._clients, *self._servers]))
-        for name in names:
-            if self._same_server(run, name):
-                return self._client_for(name)
+            conn, info = self._clients.get(server), self._servers.get(server)
+        if conn is not None:
+            return conn.identity
+        if info is not None and info.client_identifier:
+            return Identity(info.client_identifier, None, info.name)
+        return None
+
+    def _label_of(self, machine_id: str | None, user_id: str | None = None) -> str | None:
+        """The server menu's label of this machine (and user); None when the window does not know it."""
+        with self._lock:
+            labels = list(dict.fromkeys([*self._clients, *self._servers]))
+        for label in labels:
+            identity = self._identity(label)
+            if identity is not None and machine_id and identity.machine_id == machine_id \
+                    and (identity.user_id or None) == (user_id or None):
+                return label
+        return None
+
+    def _client_for_run(self, run: RunInfo) -> Connection:
+        """The connected server the run wrote to (by machine identifier and user); never another server."""
+        label = self._label_of(run.machine_id, run.user_id)
+        if label is not None:
+            return self._client_for(label)
         where = run.server_name or "a server this window does not know"
         if run.server_url:
             where += f" at {run.server_url}"
@@ -156,9 +147,9 @@ class JournalJobs(ControllerHost):
             self._undo_generation += 1  # its answer is dropped
         self.post(Status("Undo cancelled: nothing was written.", "info"))
 
-    def _undoable(self, run_id: int) -> tuple[RunInfo, PlexClient]:
+    def _undoable(self, run_id: int) -> tuple[RunInfo, Connection]:
         run = self.engine.journal_run(run_id)
-        blocker = undo_blocker(run)
+        blocker = self.engine.undo_blocker(run, None)  # the session's rule; the server is checked next
         if blocker:
             raise UsageError(blocker)
         return run, self._client_for_run(run)
@@ -194,12 +185,12 @@ class JournalJobs(ControllerHost):
         self.post(RunStarted(total, False, "undo"))
         self.post(Status(f"Undoing run {run_id}: {total} item{'s' if total != 1 else ''} to restore "
                          "(Esc cancels)…", "busy"))
-        summary = self.engine.execute_undo(
-            entry.client, entry.plan, report_dir=self.engine.report_dir(), echo=lambda line: self.post(Log(line)),
-            cancel=self._run_cancel, on_progress=PhasedProgress(total, self.post))
+        summary = self.engine.execute_plan(
+            entry.client, entry.plan, dry_run=False, echo=lambda line: self.post(Log(line)), cancel=self._run_cancel,
+            on_progress=lambda done, total, eta: self.post(RunProgress(done, total, eta)))
         self.post(finished_event(summary, total, "undo", undo_of=run_id))
         file = entry.plan.target.file if entry.plan.target else None
-        self._after_run(Path(file) if file else None, entry.client.name)
+        self._after_run(Path(file) if file else None, self._label_of(entry.client.identity.machine_id))
 
     # -- an unfinished run of the chosen file ----------------------------------------------------------------
     def check_unfinished(self, source: Path | None, server: str | None) -> bool:
@@ -222,10 +213,11 @@ class JournalJobs(ControllerHost):
             self.post(event)
 
     def _unfinished(self, source: Path | None, server: str | None) -> Unfinished:
-        if source is None or server is None:
+        identity = self._identity(server) if server is not None else None
+        if source is None or server is None or identity is None:
             return Unfinished(source, server, None)
-        run = self.engine.find_unfinished(source)
-        if run is None or run.undone_by is not None or not self._same_server(run, server):
+        run = self.engine.find_unfinished(source, identity)  # the session's rule: this server, not undone
+        if run is None:
             return Unfinished(source, server, None)
         total = run.applied + run.failed + run.pending
         return Unfinished(source, server, run.id, Path(run.file or source).name, run.applied, total, run.status)
@@ -236,18 +228,16 @@ class JournalJobs(ControllerHost):
 
     def _resume(self, run_id: int) -> None:
         run = self.engine.journal_run(run_id)
-        if run.finished:
-            raise UsageError(f"Run {run_id} has already finished ({run.status}): there is nothing to resume.")
         client = self._client_for_run(run)
         self._started_writing()
         self.post(Status(f"Checking which of run {run_id}'s changes reached {client.name}…", "busy"))
-        plan = self.engine.plan_resume(client, run_id)
+        plan = self.engine.plan_resume(client, run_id)  # the session checks the run may be resumed here
         total = len(plan.changes)
         self.post(RunStarted(total, False, "resume"))
         self.post(Status(f"Finishing run {run_id}: {total} change{'s' if total != 1 else ''} left to write "
                          "(Esc cancels)…", "busy"))
-        summary = self.engine.execute_resume(
-            client, plan, report_dir=self.engine.report_dir(), echo=lambda line: self.post(Log(line)),
-            cancel=self._run_cancel, on_progress=lambda p: self.post(RunProgress(p.done, p.total, p.eta_s)))
-        self.post(finished_event(summary, total, "resume", landed=len(plan.landed), gone=len(plan.gone)))
-        self._after_run(Path(run.file) if run.file else None, client.name)
+        summary = self.engine.execute_plan(
+            client, plan, dry_run=False, echo=lambda line: self.post(Log(line)), cancel=self._run_cancel,
+            on_progress=lambda done, total, eta: self.post(RunProgress(done, total, eta)))
+        self.post(finished_event(summary, total, "resume"))
+        self._after_run(Path(run.file) if run.file else None, self._label_of(client.identity.machine_id))

@@ -34,19 +34,7 @@ class LoginTab:
                              wrap=WRAP)
         self.account.grid(row=1, column=0, columnspan=2, sticky="w", padx=PAD)
 
-        # Shown only while plex.tv waits for the user to approve the sign-in in the browser.
-        self.waiting = ctk.CTkFrame(tab, corner_radius=6, fg_color=("#fef3c7", "#3f3522"))
-        self.waiting.grid_columnconfigure(0, weight=1)
-        self.waiting_text = label(self.waiting, "Waiting for approval…", bold=True, wrap=WRAP - 40)
-        self.waiting_text.grid(row=0, column=0, columnspan=2, sticky="w", padx=PAD, pady=(6, 0))
-        self.waiting_hint = label(self.waiting, "Approve the sign-in in the browser window that opened.",
-                                  muted=True, size=12, wrap=WRAP - 40)
-        self.waiting_hint.grid(row=1, column=0, columnspan=2, sticky="w", padx=PAD)
-        self.open_link = button(self.waiting, "Open link again", on_open_link, width=130)
-        self.open_link.grid(row=2, column=0, sticky="w", padx=PAD, pady=6)
-        self.cancel = button(self.waiting, "Cancel", on_cancel, width=90, fg_color=ERROR_COLOR,
-                             hover_color=("#7f1d1d", "#b91c1c"))
-        self.cancel.grid(row=2, column=1, sticky="e", padx=PAD, pady=6)
+        self._build_waiting(tab, on_open_link, on_cancel)
 
         label(tab, "Server").grid(row=2, column=0, sticky="w", padx=PAD, pady=(PAD, 4))
         self.server = option_menu(tab, form.server, [NO_SERVER], command=lambda _v: self._server_changed(),
@@ -68,6 +56,26 @@ class LoginTab:
         self.server_note.grid(row=6, column=0, columnspan=2, sticky="w", padx=PAD)
         self.server_note.grid_remove()
 
+        self._build_advanced(tab, on_connect)
+
+    def _build_waiting(self, tab: ctk.CTkFrame, on_open_link: Callable[[], Any], on_cancel: Callable[[], Any]) -> None:
+        """Shown only while plex.tv waits for the user to approve the sign-in in the browser."""
+        self.waiting = ctk.CTkFrame(tab, corner_radius=6, fg_color=("#fef3c7", "#3f3522"))
+        self.waiting.grid_columnconfigure(0, weight=1)
+        self.waiting_text = label(self.waiting, "Waiting for approval…", bold=True, wrap=WRAP - 40)
+        self.waiting_text.grid(row=0, column=0, columnspan=2, sticky="w", padx=PAD, pady=(6, 0))
+        self.waiting_hint = label(self.waiting, "Approve the sign-in in the browser window that opened.",
+                                  muted=True, size=12, wrap=WRAP - 40)
+        self.waiting_hint.grid(row=1, column=0, columnspan=2, sticky="w", padx=PAD)
+        self.open_link = button(self.waiting, "Open link again", on_open_link, width=130)
+        self.open_link.grid(row=2, column=0, sticky="w", padx=PAD, pady=6)
+        self.cancel = button(self.waiting, "Cancel", on_cancel, width=90, fg_color=ERROR_COLOR,
+                             hover_color=("#7f1d1d", "#b91c1c"))
+        self.cancel.grid(row=2, column=1, sticky="e", padx=PAD, pady=6)
+
+
+    def _build_advanced(self, tab: ctk.CTkFrame, on_connect: Callable[[], Any]) -> None:
+        """The "Connect by URL + token" section (hidden until asked for)."""
         self.advanced_toggle = button(tab, "▸ Connect by URL + token (advanced)", self.toggle_advanced,
                                       fg_color="transparent", text_color=("gray10", "gray90"), anchor="w",
                                       hover_color=("gray80", "gray25"), width=280)
@@ -75,10 +83,10 @@ class LoginTab:
         self.advanced = ctk.CTkFrame(tab, fg_color="transparent")
         self.advanced.grid_columnconfigure(1, weight=1)
         label(self.advanced, "URL").grid(row=0, column=0, sticky="w", pady=3)
-        self.url = entry(self.advanced, form.url, placeholder_text="http://192.168.1.10:32400")
+        self.url = entry(self.advanced, self.form.url, placeholder_text="http://192.168.1.10:32400")
         self.url.grid(row=0, column=1, columnspan=2, sticky="ew", padx=(PAD, 0), pady=3)
         label(self.advanced, "Token").grid(row=1, column=0, sticky="w", pady=3)
-        self.token = entry(self.advanced, form.token, show="•", width=120)
+        self.token = entry(self.advanced, self.form.token, show="•", width=120)
         self.token.grid(row=1, column=1, sticky="ew", padx=(PAD, 0), pady=3)
         self.token._entry.bind("<Return>", lambda _e: on_connect())
         self.connect = button(self.advanced, "Connect", on_connect, width=90)
@@ -125,14 +133,22 @@ class LoginTab:
 
     def set_servers(self, servers: tuple[ServerChoice, ...], select: str | None, remembered: str | None,
                     remembered_libraries: tuple[str, ...] = ()) -> None:
-        """Fill the drop-downs; keep the current choice, else the one just connected, else the remembered one."""
+        """Fill the drop-downs; keep the current choice, else the one just connected, else the remembered one
+        (remembered by the server's own name, or its machine identifier)."""
         self.servers = {s.name: s for s in servers}
         names = list(self.servers)
         current = self.form.server.get()
+        if remembered is not None and remembered not in self.servers:
+            remembered = next((s.name for s in servers if remembered in (s.server_name, s.machine_id)), None)
         chosen = next((n for n in (select, current, remembered) if n in self.servers), names[0] if names else None)
         self.server.configure(values=names or [NO_SERVER], state="normal" if names else "disabled")
         self.form.server.set(chosen or NO_SERVER)
         self._server_changed(remembered_libraries)
+
+    def server_name(self, label: str | None) -> str | None:
+        """The server's own name for a menu label (what the command line's --server takes)."""
+        choice = self.servers.get(label or "")
+        return (choice.server_name or choice.name) if choice else label
 
     def _server_changed(self, prefer: tuple[str, ...] = ()) -> None:
         self.picker.close()

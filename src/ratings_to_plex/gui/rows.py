@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
-from ..match import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH
-from ..plan import KEPT_EXISTING, NOT_NEWER, UNCHANGED, Change, Plan
-from ..report import fmt_rating, stars
+from ..app import Change, Plan, SkipReason
+from ..app.format import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH, fmt_rating, stars
 
 UPDATE: Final = "update"
 SAME: Final = "unchanged"
@@ -91,8 +90,8 @@ def _bare_change_row(c: Change) -> PreviewRow:
 def _skip_reason(c: Change) -> str:
     if c.skip is None:
         return ""
-    return {UNCHANGED: "same rating", KEPT_EXISTING: "kept: Plex has a rating",
-            NOT_NEWER: "kept: Plex's is newer"}.get(c.skip, str(c.skip))
+    return {SkipReason.UNCHANGED: "same rating", SkipReason.KEPT_EXISTING: "kept: Plex has a rating",
+            SkipReason.NOT_NEWER: "kept: Plex's is newer"}.get(c.skip, str(c.skip))
 
 
 def _year(year: int | None) -> str:

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from ..plan import POLICIES, PlanOptions
-from ..sync import SyncOptions
+from ..app import POLICIES, PlanOptions, SyncOptions
 
 #: The Filters tab: a label per check box and the title types (INTERFACES.md vocabulary) it stands for.
 TYPE_TOGGLES: Final[tuple[tuple[str, frozenset[str]], ...]] = (
