@@ -1,0 +1,89 @@
+"""`copy --from-user A --to-user B`: one Plex Home user's ratings given to another on the same libraries.
+
+Read A's rated items with A's own token (the export's scan), then plan for B what a restore of that would set —
+only the ratings A has: B's other ratings are left alone, never cleared. The plan runs through the session's one
+executor as B, with B's own token: previewed with --dry-run, journaled, undoable with `undo --user B`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+
+from ..app import DEFAULT_WORKERS, RunStatus
+from ..errors import UsageError
+from ..export import Backup, collect
+from ..restore import plan_restore, restore_sections
+from ..sync import SyncOptions, choose_sections
+from .app import app, err, friendly_errors, out
+from .common import (
+    INSECURE_OPT,
+    JSON_OPT,
+    SERVER_OPT,
+    TOKEN_OPT,
+    URL_OPT,
+    YES_OPT,
+    confirm_write,
+    connect,
+    exit_code,
+    make_session,
+    print_json,
+    writing,
+)
+
+
+@app.command("copy")
+@friendly_errors
+def copy_ratings(
+    from_user: str = typer.Option(..., "--from-user", help="The Plex Home user whose ratings are copied."),
+    to_user: str = typer.Option(..., "--to-user", help="The Plex Home user who gets them."),
+    url: str = URL_OPT,
+    token: str = TOKEN_OPT,
+    server: str = SERVER_OPT,
+    library: list[str] = typer.Option([], "--library", "-l", help="Library name or key; repeat for several."),
+    all_libraries: bool = typer.Option(False, "--all-libraries", help="Copy in every movie and TV library."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and write nothing."),
+    yes: bool = YES_OPT,
+    as_json: bool = JSON_OPT,
+    report_dir: Path = typer.Option(None, "--report-dir", envvar="RATINGS_TO_PLEX_REPORT_DIR",
+                                    help="Folder for the run log."),
+    insecure: bool = INSECURE_OPT,
+) -> None:
+    """Give one Plex Home user's ratings to another (the receiver's other ratings stay); undoable.
+
+    Example: ratings-to-plex copy --from-user Kid --to-user Teen --library Movies --dry-run
+    """
+    if from_user.strip().casefold() == to_user.strip().casefold():
+        raise UsageError("--from-user and --to-user name the same user: nothing to copy.")
+    console = err if as_json else out
+
+    def echo(line: str) -> None:
+        console.print(line, markup=False)
+
+    session = make_session(report_dir, DEFAULT_WORKERS, insecure)
+    source = connect(session, url, token, server, from_user)
+    sections = choose_sections(source.client, SyncOptions(libraries=tuple(library), all_libraries=all_libraries))
+    items = [i for i in collect(source.client, sections, workers=session.workers) if i.user_rating is not None]
+    backup = Backup(server_id=source.client.machine_identifier, server_name=source.name, user=from_user,
+                    exported_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    libraries=[s.title for s in sections], items=items)
+    target = connect(session, url, token, server, to_user)
+    plan = plan_restore(target.client, backup, restore_sections(target.client, backup), workers=session.workers)
+    plan.changes = [c for c in plan.changes if c.new_rating is not None]  # a copy adds and changes, never clears
+    plan.identity = target.identity
+    echo(f"{from_user} has {len(items)} rating(s) in {', '.join(plan.libraries)}; {len(plan.writes)} differ for "
+         f"{to_user} on {target.name}.")
+    if plan.writes and not dry_run:
+        confirm_write(f"Write {len(plan.writes)} rating(s) for {to_user}?", yes)
+    with writing(not dry_run and bool(plan.writes), echo) as (cancel, on_event):
+        summary = session.write(target, plan, dry_run=dry_run, cancel=cancel, on_event=on_event)
+    tail = " (dry run: nothing was written)" if dry_run else (
+        f" (undo it with: ratings-to-plex undo {summary.run_id} --user {to_user})" if plan.writes else "")
+    echo(f"Run id: {summary.run_id}{tail}")
+    if summary.status in (RunStatus.CANCELLED, RunStatus.STOPPED):
+        echo(f"Run {summary.run_id} did not finish: run the same copy again (it writes only what still differs).")
+    if as_json:
+        print_json([summary], {"from_user": from_user, "to_user": to_user})
+    raise typer.Exit(exit_code(summary))
