@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ratings_to_plex.app import AppSession, PlanOptions, ProgressUpdate, SyncOptions
-from ratings_to_plex.app.connection import Connection
+from ratings_to_plex.app import AppSession, Connection, PlanOptions, ProgressUpdate, SyncOptions
 from ratings_to_plex.app.events import Event
 from ratings_to_plex.discover_plan import add_discover, discover_summary
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
@@ -24,7 +23,7 @@ from ratings_to_plex.errors import UsageError
 from ratings_to_plex.model import RunStatus, RunSummary
 from ratings_to_plex.plex.credentials import delete_token, save_token
 from ratings_to_plex.plex.discover import DISCOVER_ENV, PACE_ENV
-from ratings_to_plex.plex.discover_items import WithDiscover, with_discover
+from ratings_to_plex.plex.discover_items import WithDiscover
 from ratings_to_plex.report import plan_summary
 
 SAMPLES = Path(str(files("ratings_to_plex.data")))
@@ -55,17 +54,16 @@ def session(tmp_path: Path) -> Iterator[AppSession]:
 def connect(session: AppSession, emu: Emulator) -> Connection:
     """A connection as the session opens it: Discover-aware, with the signed-in account's token."""
     conn = session.connect_url(emu.url, emu.token)
-    return Connection(with_discover(conn.client, session.journal_path, None), conn.identity)
+    assert isinstance(conn.client, WithDiscover)
+    return conn
 
 
 def sync(session: AppSession, emu: Emulator, file: Path, *, discover: bool = True, mark_watched: bool = False,
          cancel: threading.Event | None = None, on_event: Callable[[Event], None] | None = None) -> RunSummary:
     conn = connect(session, emu)
     source = session.read([file])[0]
-    plan = session.preview(conn, source, SyncOptions(all_libraries=True, plan=PlanOptions(mark_watched=mark_watched)))
-    if discover:
-        assert isinstance(conn.client, WithDiscover)
-        add_discover(plan, conn.client)
+    options = SyncOptions(all_libraries=True, plan=PlanOptions(mark_watched=mark_watched), discover=discover)
+    plan = session.preview(conn, source, options)
     return session.write(conn, plan, cancel=cancel, on_event=on_event or (lambda _: None))
 
 

@@ -39,6 +39,7 @@ class SyncOptions:
     page_size: int = PAGE_SIZE
     lookup: str = "auto"
     per_row_limit: int = 300  # above this many ids, per-row lookups are never worth it
+    discover: bool = False  # rows in no chosen library are rated on Plex Discover (discover_plan.py)
 
 
 def choose_sections(client: PlexClient, options: SyncOptions) -> list[Section]:

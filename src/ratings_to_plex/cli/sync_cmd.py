@@ -12,6 +12,7 @@ from ..app import DEFAULT_WORKERS, AppSession, Connection, Plan, PlanOptions, Ru
 from ..app.account import remember, remembered_libraries
 from ..app.format import fmt_rating, plan_summary, stars
 from ..errors import RatingsToPlexError, UsageError
+from ..plex.discover import DISCOVER_LIBRARY, DISCOVER_SECTION
 from ..sources.model import TITLE_TYPES as TITLE_TYPES_ALL
 from .app import app, err, friendly_errors, out
 from .common import (
@@ -44,7 +45,7 @@ def parse_types(value: str) -> frozenset[str] | None:
 
 def plan_table(plan: Plan, conn: Connection) -> Table:
     """Every planned write: what Plex has now, what it will have, and why."""
-    library = conn.library_names([c.item.section_id for c in plan.writes])
+    library = {**conn.library_names([c.item.section_id for c in plan.writes]), DISCOVER_SECTION: DISCOVER_LIBRARY}
     table = Table(title=f"Planned changes ({len(plan.writes)})", show_lines=False)
     for col in ("Title", "Year", "Library", "Current", "New", "Stars", "Reason"):
         table.add_column(col)
@@ -92,7 +93,7 @@ def run_sync(session: AppSession, conn: Connection, files: list[Path], options: 
             summary = session.write(conn, plan, dry_run=options.dry_run, cancel=cancel, on_event=on_event)
         if options.dry_run:
             tail = " (dry run: nothing was written)"
-        elif summary.counts["Updated"] or summary.counts["Marked watched"]:
+        elif summary.counts["Updated"] or summary.counts["Marked watched"] or summary.counts["Rated on Discover"]:
             tail = f" (undo it with: ratings-to-plex undo {summary.run_id})"
         else:
             tail = ""
@@ -153,6 +154,9 @@ def sync(
     resume: bool = typer.Option(False, "--resume", help="Finish this file's last unfinished run (after a crash, "
                                 "Ctrl-C or a lost connection) from the journal, writing only what is missing."),
     user: str = USER_OPT,
+    discover: bool = typer.Option(False, "--discover", envvar="RATINGS_TO_PLEX_DISCOVER",
+                                  help="Also rate rows that are in none of the libraries on Plex Discover (your "
+                                       "Plex account's online catalogue); needs `login`."),
 ) -> None:
     """Import ratings from export files into a Plex library.
 
@@ -160,7 +164,7 @@ def sync(
     """
     options = SyncOptions(libraries=tuple(library), all_libraries=all_libraries, types=parse_types(types),
                           plan=PlanOptions(force=force, policy=policy, mark_watched=mark_watched), dry_run=dry_run,
-                          workers=workers, lookup=lookup)
+                          workers=workers, lookup=lookup, discover=discover)
     if lookup not in ("auto", "scan", "per-row"):
         raise UsageError(f"Unknown --lookup {lookup!r}: use auto, scan or per-row.")
     session = make_session(report_dir, workers, insecure)
