@@ -201,3 +201,20 @@ def test_undo_last_as_a_user_undoes_that_users_last_run(emu: Emulator, tmp_path:
     assert payload["undo_of"] == kid_run["run_id"]
     now = everybody(emu)
     assert now["Kid"] == before["Kid"] and now["owner"] == after_owner["owner"]
+
+
+def test_export_and_restore_as_a_user(emu: Emulator, tmp_path: Path) -> None:
+    """`export --user A` holds A's ratings only; `restore --user A` writes them back as A, nobody else."""
+    kid = who(emu, "Kid")
+    backup = tmp_path / "kid.json"
+    result = runner.invoke(app, ["export", "--user", "Kid", "--all-libraries", "-o", str(backup)])
+    assert result.exit_code == 0, result.stderr
+    saved = {i["rating_key"]: i["user_rating"] for i in json.loads(backup.read_text())["items"]}
+    kid_rated = {k: r for k, (r, _) in emu.ctx.users.state_of(kid, emu.library).items() if r is not None}
+    assert saved == kid_rated
+    before = everybody(emu)
+    key = next(iter(saved))
+    emu.ctx.users.library_for(kid, emu.library).items[key].user_rating = None  # Kid clears one by mistake
+    result = runner.invoke(app, ["restore", str(backup), "--user", "Kid", "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert everybody(emu) == before
