@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Final, Protocol
@@ -147,6 +147,27 @@ def apply_plan(
             journal.after(outcome)
         return outcome
 
+    for index, outcome in _in_pool(todo, run, workers, cancel):
+        outcomes[index] = outcome
+        unreachable_streak = unreachable_streak + 1 if outcome.unreachable else 0
+        if unreachable_streak >= max(LOST_AFTER, workers) and not stop_error:
+            stop_error.append(PlexConnectionError(
+                f"{outcome.error} Stopped after {unreachable_streak} writes in a row failed."))
+            cancel.set()
+        if on_outcome:
+            on_outcome(outcome)
+        if on_progress:
+            on_progress(Progress(len(outcomes), len(todo), time.monotonic() - started))
+    result = [outcomes.get(i) or Outcome(c, CANCELLED) for i, c in enumerate(todo)]
+    if stop_error:
+        raise RunStopped(str(stop_error[0]), result) from None
+    return result
+
+
+def _in_pool(todo: Sequence[Change], run: Callable[[Change], Outcome], workers: int,
+             cancel: threading.Event) -> Iterator[tuple[int, Outcome]]:
+    """(position, outcome) of each attempted change as it completes; at most `workers` in flight and twice that
+    queued, none submitted once `cancel` is set (those queued before come back CANCELLED and are left out)."""
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="r2p-apply") as pool:
         pending: set[Future[Outcome]] = set()
         queue = iter(enumerate(todo))
@@ -166,20 +187,6 @@ def apply_plan(
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 outcome = future.result()
-                if outcome.status == CANCELLED:
-                    position.pop(future)
-                    continue
-                outcomes[position.pop(future)] = outcome
-                unreachable_streak = unreachable_streak + 1 if outcome.unreachable else 0
-                if unreachable_streak >= max(LOST_AFTER, workers) and not stop_error:
-                    stop_error.append(PlexConnectionError(
-                        f"{outcome.error} Stopped after {unreachable_streak} writes in a row failed."))
-                    cancel.set()
-                if on_outcome:
-                    on_outcome(outcome)
-                if on_progress:
-                    on_progress(Progress(len(outcomes), len(todo), time.monotonic() - started))
-    result = [outcomes.get(i) or Outcome(c, CANCELLED) for i, c in enumerate(todo)]
-    if stop_error:
-        raise RunStopped(str(stop_error[0]), result) from None
-    return result
+                index = position.pop(future)
+                if outcome.status != CANCELLED:
+                    yield index, outcome

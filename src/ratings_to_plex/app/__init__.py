@@ -13,6 +13,7 @@ Connecting — identity is the server's machine identifier plus the Plex user, n
                 .library_names(keys)
 Reading and planning (nothing written):
     read(paths, options=None)                 -> list[ReadResult]   (every file read and checked first)
+    libraries_for(conn, SyncOptions)          -> list[Section]      (the sections these options name)
     preview(conn, source, SyncOptions, on_event=…) -> Plan          (plan.identity = conn.identity)
     plan_undo(conn, run_id)                   -> Plan (kind UNDO)   (rules checked: see below)
     plan_resume(conn, run_id)                 -> Plan (kind RESUME)

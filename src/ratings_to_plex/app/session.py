@@ -24,12 +24,12 @@ from ..executor import run_plan
 from ..journal import JournalCorrupt, JournalDB, file_hash
 from ..model import Identity, RunInfo, RunKind, RunSummary
 from ..plan import Plan
-from ..plex.client import PlexClient
+from ..plex.client import PlexClient, Section
 from ..resume import plan_resume as _plan_resume
 from ..runlock import WriteLock
 from ..sources import read_ratings
 from ..sources.model import ReadResult
-from ..sync import SyncOptions, check_source, prepare_plan
+from ..sync import SyncOptions, check_source, choose_sections, prepare_plan
 from ..undo import plan_undo as _plan_undo
 from . import rules
 from .connection import Connection
@@ -99,6 +99,11 @@ class AppSession:
             for source in sources:
                 check_source(source, options)
         return sources
+
+    def libraries_for(self, conn: Connection, options: SyncOptions) -> list[Section]:
+        """The sections a run with these options reads: the named ones (by title or key), or all movie/TV ones
+        with `all_libraries`; a name the server does not have is refused with the ones it has."""
+        return choose_sections(conn.client, options)
 
     def preview(self, conn: Connection, source: ReadResult, options: SyncOptions, *,
                 on_event: OnEvent = _quiet) -> Plan:
