@@ -91,3 +91,19 @@ def test_a_mark_watched_run_whose_scrobble_answers_are_lost_views_each_item_once
     after = emu.state()
     added = [after[k].view_count - before[k].view_count for k in before if after[k].view_count != before[k].view_count]
     assert emu.faults.hostile.hits > 10 and len(added) == emu.faults.hostile.hits and set(added) == {1}
+
+
+def test_credentials_in_the_url_reach_no_file_and_no_history(emu: Emulator, tmp_path: Path) -> None:
+    """`--url http://user:password@host`: the journal, `history --json`, logs and config used to keep the password."""
+    csv_path = tmp_path / "ratings.csv"
+    csv_from_library(emu, csv_path, 5, seed=5)
+    env = cli_env(PLEX_TOKEN=FAKE_TOKEN)
+    url = emu.url.replace("http://", "http://alice:pw-s3cret@")
+    run = [sys.executable, "-m", "ratings_to_plex"]
+    synced = subprocess.run([*run, "sync", str(csv_path), "--url", url, "--all-libraries", "--yes"], env=env,
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    history = subprocess.run([*run, "history", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    assert synced.returncode == 0 and history.returncode == 0, synced.stderr + history.stderr
+    assert emu.url in history.stdout
+    kept = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert b"pw-s3cret" not in kept and "pw-s3cret" not in synced.stdout + synced.stderr + history.stdout
