@@ -5,7 +5,11 @@ wrong user, and a failed switch writes nothing for anybody."""
 from __future__ import annotations
 
 import json
+import os
+import select
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -218,3 +222,45 @@ def test_export_and_restore_as_a_user(emu: Emulator, tmp_path: Path) -> None:
     result = runner.invoke(app, ["restore", str(backup), "--user", "Kid", "--yes"])
     assert result.exit_code == 0, result.stderr
     assert everybody(emu) == before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_pin_is_asked_on_a_terminal_and_never_echoed(emu: Emulator, tmp_path: Path) -> None:
+    """A real process on a terminal: `sync --user Teen` asks for the PIN (hidden), then writes Teen's ratings."""
+    import pty  # POSIX only
+
+    expected = csv_from_library(emu, tmp_path / "ratings.csv", 8, seed=12)
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "TERM": "dumb"}
+    args = [sys.executable, "-m", "ratings_to_plex", "sync", str(tmp_path / "ratings.csv"), "--all-libraries",
+            "--user", "Teen", "--yes"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: on the new terminal
+        os.execve(sys.executable, args, env)
+    seen = _read_until(fd, b"PIN for Teen: ")
+    os.write(fd, b"1234\n")
+    seen += _read_until(fd, None)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
+    assert b"1234" not in seen  # the PIN is not echoed
+    teen = emu.ctx.users.state_of(who(emu, "Teen"), emu.library)
+    assert all(teen[k][0] == v for k, v in expected.items())
+
+
+def _read_until(fd: int, marker: bytes | None, timeout: float = 60) -> bytes:
+    """Read the terminal until `marker` shows (None: until the process closes it)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the other side closed
+            return seen
+        if not chunk:
+            return seen
+        seen += chunk
+        if marker is not None and marker in seen:
+            return seen
+    raise AssertionError(f"timed out waiting for {marker!r}: {seen.decode(errors='replace')}")
