@@ -66,3 +66,12 @@ def test_discover_without_login_says_so_before_writing(emu: Emulator, tmp_path: 
     code, _, output = _sync(emu, tmp_path, "--discover", "--yes")
     assert code == 2 and "ratings-to-plex login" in output and "Traceback" not in output
     assert emu.counters.writes() == 0
+
+
+def test_desktop_request_carries_the_discover_choice() -> None:
+    from ratings_to_plex.gui.state import RunRequest
+
+    off = RunRequest(source=IMDB, server="S", all_libraries=True)
+    on = RunRequest(source=IMDB, server="S", all_libraries=True, discover=True)
+    assert off.options().discover is False and on.options().discover is True
+    assert off.plan_key() != on.plan_key()  # ticking it makes the shown preview out of date

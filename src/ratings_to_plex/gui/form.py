@@ -28,6 +28,7 @@ class Form:
         self.policy = tk.StringVar(master, POLICY_LABELS["overwrite"])
         self.force = tk.BooleanVar(master, False)
         self.mark_watched = tk.BooleanVar(master, False)
+        self.discover = tk.BooleanVar(master, False)  # opt-in each time: it writes to the Plex account
         self.dry_run = tk.BooleanVar(master, False)
         self.theme = tk.StringVar(master, "System")
         self.scale = tk.StringVar(master, "100%")
@@ -38,7 +39,7 @@ class Form:
     def plan_vars(self) -> list[tk.Variable]:
         """The variables a plan depends on (changing one makes the preview out of date)."""
         return [self.source_path, self.server, self.library, self.all_libraries, self.policy, self.force,
-                self.mark_watched, self.dry_run, *self.types.values()]
+                self.mark_watched, self.discover, self.dry_run, *self.types.values()]
 
     def on_change(self, callback: Callable[[], Any]) -> None:
         for var in self.plan_vars():
@@ -69,6 +70,7 @@ class Form:
             force=self.force.get(),
             mark_watched=self.mark_watched.get(),
             dry_run=self.dry_run.get(),
+            discover=self.discover.get(),
         )
 
     def remembered(self) -> Remembered:

@@ -56,6 +56,7 @@ class RunRequest:
     force: bool = False
     mark_watched: bool = False
     dry_run: bool = False
+    discover: bool = False  # also rate rows in no library on Plex Discover
 
     def problem(self) -> str | None:
         """What is missing before a plan can be made, in words; None when the request is complete."""
@@ -76,12 +77,13 @@ class RunRequest:
             types=self.types,
             plan=PlanOptions(force=self.force, policy=self.policy, mark_watched=self.mark_watched),
             dry_run=self.dry_run,
+            discover=self.discover,
         )
 
     def plan_key(self) -> tuple[Any, ...]:
         """Everything the plan depends on (a dry run plans the same as a real one)."""
         return (str(self.source), self.server, () if self.all_libraries else self.libraries, self.all_libraries,
-                self.types, self.policy, self.force, self.mark_watched)
+                self.types, self.policy, self.force, self.mark_watched, self.discover)
 
 
 @dataclass

@@ -115,6 +115,12 @@ class OptionsTab:
                                                                     pady=(PAD + 4, 2))
         self.policy = option_menu(tab, form.policy, policies, width=240)
         self.policy.grid(row=5, column=0, sticky="w", padx=PAD)
+        self.discover = check(tab, "Also rate titles that are not in my libraries (Plex Discover)", form.discover)
+        self.discover.grid(row=6, column=0, sticky="w", padx=PAD, pady=(PAD + 4, 0))
+        label(tab, "Rates them on your Plex account's online catalogue, where every Plex app shows them (needs "
+                   "sign-in). Undo puts earlier ratings back; clearing one that was not there before is not "
+                   "confirmed to work on Discover.", muted=True, size=12, wrap=WRAP).grid(
+            row=7, column=0, sticky="w", padx=(PAD + 30, PAD))
         form.mark_watched.trace_add("write", lambda *_: self._warn(form.mark_watched.get()))
 
     def _warn(self, on: bool) -> None:
