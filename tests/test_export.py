@@ -90,6 +90,15 @@ def test_restore_onto_another_server_goes_by_guid(emu: Emulator, session: AppSes
     assert plan.writes == [] and plan.skipped == []  # every item found by GUID, all ratings already equal
 
 
+def test_json_backup_read_as_a_source_plans_no_change(emu: Emulator, session: AppSession, tmp_path: Path) -> None:
+    conn = session.connect_url(emu.url, emu.token)
+    result = export_ratings(conn.client, everything(conn), "json", tmp_path / "backup.json")  # type: ignore[arg-type]
+    source = read_ratings(tmp_path / "backup.json")
+    assert source.format == "ratings_to_plex_backup" and len(source.rows) == result.items and not source.problems
+    plan = session.preview(conn, source, SyncOptions(all_libraries=True))
+    assert plan.writes == []
+
+
 def test_letterboxd_export_imports_back_with_no_change(emu: Emulator, session: AppSession, tmp_path: Path) -> None:
     conn = session.connect_url(emu.url, emu.token)
     result = export_ratings(conn.client, everything(conn), "letterboxd", tmp_path / "letterboxd.csv")  # type: ignore[arg-type]

@@ -230,10 +230,23 @@ def test_imdb_const_without_tt_and_non_ascii_ratings() -> None:
 def test_registry_describes_every_format() -> None:
     assert FORMATS == ("imdb_ratings", "letterboxd_ratings", "letterboxd_diary", "letterboxd_reviews",
                        "letterboxd_watched", "tmdb_ratings", "trakt_ratings", "simkl_backup", "criticker_ratings",
-                       "letterboxd_import")
+                       "letterboxd_import", "ratings_to_plex_backup")
     assert [format_info(name).source for name in FORMATS] == ["imdb"] + ["letterboxd"] * 4 + [
-        "tmdb", "trakt", "simkl", "criticker", "letterboxd"]
+        "tmdb", "trakt", "simkl", "criticker", "letterboxd", "ratings_to_plex"]
     assert [name for name in FORMATS if not format_info(name).ratings] == ["letterboxd_watched"]
     assert format_info("criticker_ratings").label == "Criticker ratings"
     with pytest.raises(ValueError, match="unknown source format 'nope'"):
         format_info("nope")
+
+
+def test_own_json_backup_as_a_source() -> None:
+    result = read_ratings(FIXTURES / "ratings_to_plex_backup.json")
+    assert (result.format, result.source, result.description) == (
+        "ratings_to_plex_backup", "ratings_to_plex", "ratings-to-plex backup")
+    assert [ids(r) + show(r)[:3] for r in result.rows] == [
+        (1, "tt0113277", "949", None, "Heat", 1995, "movie", 8.0, 8.0, date(2024, 7, 3), None, None, None),
+        (2, "tt0959621", None, None, "Pilot", 2008, "tv_episode", 7.5, 7.5, None, 1, 1, "Breaking Bad"),
+        (3, None, None, "171641", "Season 2", 2009, "tv_season", 6.0, 6.0, None, 2, None, "Breaking Bad"),
+    ]
+    assert problems(result) == [(5, INVALID_RATING, "user_rating '12' is not a Plex rating (1–10)")]
+    assert result.notes == ["1 watched item(s) without a rating left out"]

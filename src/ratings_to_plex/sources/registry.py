@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import Final
 
 from ..errors import SourceError
-from . import criticker, imdb, letterboxd, letterboxd_import, simkl, tmdb, trakt
+from . import backup, criticker, imdb, letterboxd, letterboxd_import, simkl, tmdb, trakt
 from .entry import Format, Kind, Reader
 
 #: Order matters only where headers overlap: the Letterboxd import CSV's loose header is tried last.
 READERS: Final[tuple[Reader, ...]] = (imdb.READER, letterboxd.READER, tmdb.READER, trakt.READER, simkl.READER,
-                                      criticker.READER, letterboxd_import.READER)
+                                      criticker.READER, letterboxd_import.READER, backup.READER)
 FORMATS: Final = tuple(f.name for r in READERS for f in r.formats)
 _BY_FORMAT: Final = {f.name: f for r in READERS for f in r.formats}
 _READER_OF: Final = {f.name: r for r in READERS for f in r.formats}
