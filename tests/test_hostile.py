@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.emulator.hostile import Attack, Hostile, TokenTrap
 from ratings_to_plex.errors import PlexConnectionError
-from ratings_to_plex.plex.client import PlexClient, RetryPolicy
+from ratings_to_plex.plex.client import PlexClient, RetryPolicy, make_session
 from ratings_to_plex.plex.items import LibraryItem
 from ratings_to_plex.plex.plextv import PLEXTV_ENV, plextv_session
 
@@ -126,3 +127,27 @@ def test_entities_are_refused_by_the_xml_parser(emu: Emulator, client: PlexClien
     peak = _peak_rss_mb()
     message, _ = _fails(client)
     assert "not valid Plex XML" in message and _peak_rss_mb() - peak < 50
+
+
+@pytest.mark.parametrize(("here", "location", "followed"), [
+    ("http://nas:32400/library/sections", "/library/sections/", True),
+    ("http://nas:32400/a", "http://nas:32400/b", True),
+    ("http://nas/a", "http://nas:80/b", True),
+    ("https://nas:32400/a", "http://nas:32400/a", False),  # https → http would send the token in clear
+    ("http://nas:32400/a", "https://nas:32400/a", False),  # another port: another origin
+    ("http://nas:32400/a", "http://nas:32401/a", False),
+    ("http://nas:32400/a", "//evil.example/a", False),
+    ("http://nas:32400/a", "http://user:pw@evil.example/a", False),
+    ("https://plex.tv/api/v2/user", "https://clients.plex.tv/api/v2/user", True),
+    ("https://plex.tv/api/v2/user", "https://plex.tv.evil.example/api", False),
+])
+def test_only_same_origin_redirects_are_followed(here: str, location: str, followed: bool) -> None:
+    response = requests.Response()
+    response.url, response.status_code, response.headers["Location"] = here, 307, location
+    session = make_session()
+    if followed:
+        assert session.get_redirect_target(response) == location
+    else:
+        with pytest.raises(PlexConnectionError, match="redirected to") as caught:
+            session.get_redirect_target(response)
+        assert "pw" not in str(caught.value)

@@ -218,7 +218,8 @@ class GuardedSession(requests.Session):
         here = resp.url or (resp.request.url if resp.request else "") or ""
         there = urljoin(here, target)
         if not (_same_origin(here, there) or _plextv_hop(here, there)):
-            resp.close()
+            if resp.raw is not None:
+                resp.close()
             raise TransportError(f"The server at {origin(strip_credentials(here))} redirected to {_where(there)}; "
                                  "not following a redirect to another address, since your Plex token would go "
                                  "with it. If that address is really your server, use it as the URL.")
