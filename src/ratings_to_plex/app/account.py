@@ -7,11 +7,19 @@ from __future__ import annotations
 
 from ..config import load_config, remember, save_config
 from ..plex.credentials import forget_token, load_token, save_token
-from ..plex.servers import ServerInfo, owned_servers, prefetch_servers, remembered_libraries
-from ..plex.session import LoginCancelled, PinLogin, can_open_browser, open_browser
+from ..plex.servers import (
+    ServerInfo,
+    account,
+    list_servers,
+    owned_servers,
+    prefetch_servers,
+    remembered_libraries,
+    select_server,
+)
+from ..plex.session import LOGIN_TIMEOUT_S, LoginCancelled, PinLogin, can_open_browser, open_browser
 
 __all__ = [
-    "LoginCancelled", "PinLogin", "ServerInfo", "can_open_browser", "forget_token", "load_config", "load_token",
-    "open_browser", "owned_servers", "prefetch_servers", "remember", "remembered_libraries", "save_config",
-    "save_token",
+    "LOGIN_TIMEOUT_S", "LoginCancelled", "PinLogin", "ServerInfo", "account", "can_open_browser", "forget_token",
+    "list_servers", "load_config", "load_token", "open_browser", "owned_servers", "prefetch_servers", "remember",
+    "remembered_libraries", "save_config", "save_token", "select_server",
 ]

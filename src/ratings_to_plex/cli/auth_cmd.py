@@ -9,10 +9,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ..config import load_config, remember
+from ..app import account as session
+from ..app.account import forget_token, load_config, remember, save_token
 from ..errors import PlexError
-from ..plex import session
-from ..plex.credentials import forget_token, save_token
 from .app import app, err, friendly_errors, out
 from .common import INSECURE_OPT, JSON_OPT, SERVER_OPT, TOKEN_OPT, URL_OPT, connect, make_session
 
