@@ -69,26 +69,32 @@ class AppSession:
                    report_dir=report_dir or default_reports(), workers=workers, verify=verify)
 
     # -- connecting -----------------------------------------------------------------------------------------
-    def connect_url(self, url: str, token: str, *, user_id: str | None = None, user_name: str = "") -> Connection:
+    def connect_url(self, url: str, token: str, *, user_id: str | None = None, user_name: str = "",
+                    account_token: str | None = None) -> Connection:
         """A server by URL + token; its identity comes from the server (machine identifier), not from the name."""
         client = PlexClient.connect(url, token, verify=self.verify, pool_size=max(16, self.workers * 2))
-        return Connection.of(self._discover_aware(client, user_id), user_id=user_id, user_name=user_name)
+        return Connection.of(self._discover_aware(client, user_id, account_token), user_id=user_id,
+                             user_name=user_name)
 
     def connect_server(self, name: str | None, token: str | None, *, servers: list[ServerInfo] | None = None,
-                       user_id: str | None = None, user_name: str = "") -> Connection:
+                       user_id: str | None = None, user_name: str = "", account_token: str | None = None,
+                       ) -> Connection:
         """One of the signed-in account's servers, by name or machine identifier (None: the remembered one)."""
         from ..plex.servers import connect_server
 
         client = connect_server(name, token, verify=self.verify, pool_size=max(16, self.workers * 2),
                                 servers=servers)
-        return Connection.of(self._discover_aware(client, user_id), user_id=user_id, user_name=user_name)
+        return Connection.of(self._discover_aware(client, user_id, account_token), user_id=user_id,
+                             user_name=user_name)
 
-    def _discover_aware(self, client: PlexClient, user_id: str | None) -> PlexClient:
-        """The client, also able to reach the account's Plex Discover when a plan, undo or resume names a title
-        there (nothing is sent to Discover otherwise; plex/discover_items.py)."""
+    def _discover_aware(self, client: PlexClient, user_id: str | None, account_token: str | None) -> PlexClient:
+        """The client, also able to reach Plex Discover when a plan, undo or resume names a title there (nothing
+        is sent otherwise; plex/discover_items.py) — as the signed-in account, or as a Home user with their own
+        `account_token`, never as anyone else."""
         from ..plex.discover_items import with_discover
 
-        return with_discover(client, self.journal_path, user_id, verify=self.verify)
+        own = (lambda: account_token) if account_token else None
+        return with_discover(client, self.journal_path, user_id, verify=self.verify, account_token=own)
 
     # -- reading and planning -------------------------------------------------------------------------------
     def read(self, paths: Iterable[Path], options: SyncOptions | None = None) -> list[ReadResult]:

@@ -45,10 +45,12 @@ def connect_as(session: AppSession, url: str | None, token: str | None, server: 
     if target.user_id is None:  # the Home's admin named: the signed-in account itself
         return None
     if url:
-        return session.connect_url(url, target.access_token, user_id=target.user_id, user_name=target.user_name)
+        return session.connect_url(url, target.access_token, user_id=target.user_id, user_name=target.user_name,
+                                   account_token=target.account_token)
     assert target.server is not None  # resolve_target names a server whenever there is no URL
     return session.connect_server(target.server.client_identifier, None, servers=[target.server],
-                                  user_id=target.user_id, user_name=target.user_name)
+                                  user_id=target.user_id, user_name=target.user_name,
+                                  account_token=target.account_token)
 
 
 @app.command()

@@ -35,6 +35,7 @@ class UserTarget:
     user_name: str
     server: ServerInfo | None = None
     access_token: str = field(default="", repr=False)
+    account_token: str = field(default="", repr=False)  # the user's own plex.tv token (for Plex Discover)
 
 
 def wanted_user(user: str | None) -> str | None:
@@ -85,16 +86,17 @@ def resolve_target(name: str | None, pin: str | None = None, *, token: str | Non
     if user.admin:  # the signed-in account itself: its own token, nothing to switch
         return UserTarget(None, "")
     servers = user_servers(user, account_token, pin, verify=verify, ask_pin=ask_pin)
+    own = TOKENS.get(account_token, user, pin, verify=verify)  # kept by user_servers: no second switch
     if url:
         machine = PlexClient.connect(url, account_token, verify=verify, pool_size=2).machine_identifier
         mine = next((s for s in servers if machine and s.client_identifier == machine), None)
         if mine is None or not mine.access_token:
             raise AuthError(f"{user.title!r} has no access to the server at {url} in plex.tv's records, so their "
                             "ratings cannot be written there. Nothing was written.")
-        return UserTarget(user.uuid, user.title, mine, mine.access_token)
+        return UserTarget(user.uuid, user.title, mine, mine.access_token, own)
     if not servers:
         raise UsageError(f"No server is shared with {user.title!r}: share one with them in Plex first.")
     chosen = select_server(servers, server)
     if not chosen.access_token:
         raise AuthError(f"plex.tv gave no token of {user.title!r} for {chosen.name!r}. Nothing was written.")
-    return UserTarget(user.uuid, user.title, chosen, chosen.access_token)
+    return UserTarget(user.uuid, user.title, chosen, chosen.access_token, own)
