@@ -84,6 +84,7 @@ def test_rating_and_views_are_per_account(emu: Emulator) -> None:
     assert _get(emu, "/actions/rate", emu.token, "PUT", identifier="tv.plex.provider.discover", key=key,
                 rating=-1).status_code == 200
     assert emu.discover.rating(emu.token, key) is None
+    assert emu.counters.writes() == 3  # two rates and a scrobble: Discover writes count as writes
 
 
 @pytest.mark.parametrize("params", [

@@ -6,7 +6,8 @@ import threading
 from collections import Counter
 
 #: Patterns that change user state; everything else counts as a read.
-WRITE_PATTERNS = frozenset({"/:/rate", "/:/scrobble", "/:/unscrobble"})
+WRITE_PATTERNS = frozenset({"/:/rate", "/:/scrobble", "/:/unscrobble",
+                            "/discover/actions/rate", "/discover/actions/scrobble", "/discover/actions/unscrobble"})
 WRITE_KEYS = frozenset({"PUT /library/sections/{id}/all"})
 
 
