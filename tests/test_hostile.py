@@ -119,11 +119,12 @@ def test_a_non_numeric_rating_key_is_a_server_error(emu: Emulator, client: PlexC
     assert caught.value.exit_code == 3
 
 
-def test_entities_are_refused_by_the_xml_parser(emu: Emulator, client: PlexClient) -> None:
-    """defusedxml: a reply declaring entities (billion laughs) is refused, not expanded by the local expat."""
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be"])
+def test_entities_are_refused_by_the_xml_parser(emu: Emulator, client: PlexClient, encoding: str) -> None:
+    """A reply declaring entities (billion laughs) is refused, not expanded by the local expat — in UTF-16 too."""
     laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     bomb = f'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY l0 "lol">{laughs}]><MediaContainer title="&l9;"/>'
-    emu.faults.hostile = Hostile(Attack.RAW, paths=("/library/sections",), body=bomb.encode())
+    emu.faults.hostile = Hostile(Attack.RAW, paths=("/library/sections",), body=bomb.encode(encoding))
     peak = _peak_rss_mb()
     message, _ = _fails(client)
     assert "not valid Plex XML" in message and _peak_rss_mb() - peak < 50

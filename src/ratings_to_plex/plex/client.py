@@ -22,7 +22,8 @@ from plexapi.video import Episode, Movie, Season, Show
 from ..errors import AuthError, PlexConnectionError, PlexError
 from ..security import clean_text, redact, register_secret, strip_credentials
 from .credentials import client_identifier
-from .http import RetryPolicy, SafePlexServer, make_session
+from .http import RetryPolicy, make_session
+from .replies import SafePlexServer
 
 __all__ = ["ItemGone", "PlexClient", "RetryPolicy", "Section", "make_session", "plex_errors"]
 

@@ -10,7 +10,7 @@ A server — or whatever answers at its address — is not trusted to be polite:
   `X-Plex-Token` header to any host a server names, and over plain http when told to.
 * Every reply is read with a byte cap and each request (all its retries included) has an overall deadline
   (`watchdog`), so a 1 GB page, an endless or a trickled reply ends with a message, not an exhausted machine.
-* XML is parsed with `defusedxml`; a web page, a cut-off or malformed reply is a server error (exit 3), not a bug.
+* Replies are parsed in `replies`: a web page, a cut-off or malformed reply is a server error (exit 3), not a bug.
 """
 
 from __future__ import annotations
@@ -19,17 +19,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
-from xml.etree import ElementTree as fast_xml
-from xml.etree.ElementTree import Element, ParseError
 
 import requests
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as safe_xml
-from plexapi.exceptions import BadRequest, NotFound, Unauthorized
-from plexapi.server import PlexServer
-from plexapi.utils import cleanXMLString
 from requests.adapters import HTTPAdapter
-from requests.status_codes import _codes as codes
 from urllib3 import exceptions as urllib3_exc
 from urllib3.util.retry import Retry
 
@@ -41,7 +33,6 @@ _RETRY_STATUSES: Final = (429, 500, 502, 503, 504)
 _MAX_RETRY_AFTER_S: Final = 60.0
 _READ_CHUNK: Final = 64 * 1024
 _NOT_IDEMPOTENT: Final = ("/:/scrobble",)  # each request that lands adds one view
-_MALFORMED_TRIES: Final = 3
 
 
 class TransportError(PlexConnectionError, requests.exceptions.RequestException):
@@ -64,7 +55,7 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
 
 
-def _where(url: str) -> str:
+def shown_url(url: str) -> str:
     """A URL as messages show it: origin and path, never the query (which may carry a token) nor credentials."""
     return clean_text(redact(strip_credentials(origin(url) + urlsplit(url).path)))
 
@@ -168,7 +159,7 @@ class GuardedAdapter(HTTPAdapter):
                     if watch.expired:
                         raise self._too_slow(url) from None
                     if attempt + 1 >= tries:
-                        raise TransportError(f"The server at {_where(url)} cut its answer short (the connection "
+                        raise TransportError(f"The server at {shown_url(url)} cut its answer short (the connection "
                                              f"closed mid-reply), {attempt + 1} time(s); try again later.") from None
                 time.sleep(min(policy.backoff_s * 2 ** attempt, 10.0, max(0.0, watch.deadline - time.monotonic())))
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
@@ -200,11 +191,11 @@ class GuardedAdapter(HTTPAdapter):
 
     def _too_big(self, url: str, declared: int | None) -> TransportError:
         size = f"{declared / 2**20:,.0f} MB" if declared else f"more than {self.policy.max_bytes // 2**20} MB"
-        return TransportError(f"The server at {_where(url)} sent {size} in one reply (a Plex reply is far "
+        return TransportError(f"The server at {shown_url(url)} sent {size} in one reply (a Plex reply is far "
                               f"smaller); stopped reading it. Is this really your Plex server?")
 
     def _too_slow(self, url: str) -> TransportError:
-        return TransportError(f"The server at {_where(url)} took longer than {self.policy.deadline_s:g} s to "
+        return TransportError(f"The server at {shown_url(url)} took longer than {self.policy.deadline_s:g} s to "
                               "answer one request (it is sending very slowly or not at all); gave up on it.")
 
 
@@ -220,7 +211,7 @@ class GuardedSession(requests.Session):
         if not (_same_origin(here, there) or _plextv_hop(here, there)):
             if resp.raw is not None:
                 resp.close()
-            raise TransportError(f"The server at {origin(strip_credentials(here))} redirected to {_where(there)}; "
+            raise TransportError(f"The server at {origin(strip_credentials(here))} redirected to {shown_url(there)}; "
                                  "not following a redirect to another address, since your Plex token would go "
                                  "with it. If that address is really your server, use it as the URL.")
         return target
@@ -241,69 +232,3 @@ def make_session(*, verify: bool = True, retry: RetryPolicy | None = None, pool_
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
-
-
-def _fromstring(body: bytes) -> Element:
-    """defusedxml's guarantees at the C parser's speed. Entities can only be declared in a DTD, so a reply carrying
-    one (Plex never sends one) goes through defusedxml, which refuses them; any other reply is parsed by the C
-    parser, which builds a 1,000-item page in about half the time of defusedxml's Python tree builder."""
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
-        root: Element = safe_xml.fromstring(body)
-        return root
-    return fast_xml.fromstring(body)
-
-
-def parse_reply(response: requests.Response) -> Element | None:
-    """A Plex reply's XML root (None for an empty body), parsed with defusedxml; anything else is a `TransportError`.
-
-    Real servers sometimes put characters XML forbids into titles: like plexapi, we strip those and parse again.
-    """
-    body = response.content
-    if not body.strip():
-        return None
-    where = _where(response.url or "")
-    if "html" in response.headers.get("Content-Type", "").lower() or body.lstrip()[:5].lower() in (b"<!doc", b"<html"):
-        raise TransportError(f"The server at {where} answered with a web page instead of Plex data: is the URL "
-                             "your Plex server (and not a proxy's or router's login page)?")
-    root: Element
-    try:
-        try:
-            root = _fromstring(body)
-        except ParseError:
-            root = _fromstring(cleanXMLString(body.decode("utf-8", "replace")).encode("utf-8"))
-    except (ParseError, DefusedXmlException, ValueError) as exc:
-        raise TransportError(f"The server at {where} sent a reply that is not valid Plex XML "
-                             f"({clean_text(str(exc))[:80]}); it may be cut short or not a Plex server.") from None
-    if root.tag != "MediaContainer":
-        raise TransportError(f"The server at {where} sent <{clean_text(root.tag)[:40]}> where Plex sends a "
-                             "MediaContainer: is this URL really a Plex server?")
-    return root
-
-
-class SafePlexServer(PlexServer):
-    """plexapi's PlexServer, with every reply parsed by `parse_reply` and error bodies cleaned of escapes.
-
-    A read that came back malformed is asked again (a proxy hiccup), a write never is.
-    """
-
-    def query(self, key: str, method: Any = None, headers: Any = None, params: Any = None, timeout: Any = None,
-              **kwargs: Any) -> Element | None:
-        url = self.url(key)
-        method = method or self._session.get
-        timeout = timeout or self._timeout
-        headers = self._headers(**headers or {})
-        # Ask again for a read that came back malformed; never for a write (`/:/…`, GET or not).
-        tries = _MALFORMED_TRIES if getattr(method, "__name__", "") == "get" and not key.startswith("/:/") else 1
-        for attempt in range(tries):
-            response = method(url, headers=headers, params=params, timeout=timeout, **kwargs)
-            if response.status_code not in (200, 201, 204):
-                name = codes.get(response.status_code, ("unknown",))[0]
-                message = (f"({response.status_code}) {name}; {_where(response.url or url)} "
-                           f"{clean_text(response.text)[:200]}")
-                raise {401: Unauthorized, 404: NotFound}.get(response.status_code, BadRequest)(message)
-            try:
-                return parse_reply(response)
-            except TransportError:
-                if attempt + 1 >= tries:
-                    raise
-        return None  # pragma: no cover - the loop returns or raises
