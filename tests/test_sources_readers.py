@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ratings_to_plex import SourceError, read_ratings
-from ratings_to_plex.sources import FORMATS, RatingRow, format_info
+from ratings_to_plex.sources import FORMATS, RatingRow, format_info, original_score
 from ratings_to_plex.sources.model import EMPTY_RATING, INVALID_RATING, MISSING_IMDB_ID
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -161,6 +161,8 @@ def test_criticker_csv_on_the_100_point_scale() -> None:
     assert problems(result) == [(7, INVALID_RATING, "Score '101' is not a number from 0 to 100"),
                                 (8, INVALID_RATING, "Score '８' is not a number from 0 to 100")]
     assert result.notes[0].startswith("Criticker scores are on a 0–100 scale here")
+    assert original_score(result.rows[0]) == "Criticker score 86"  # logged beside the Plex value (9)
+    assert original_score(read_ratings(FIXTURES / "tmdb_ratings.csv").rows[0]) is None
 
 
 def test_criticker_csv_on_the_10_point_scale_and_xml() -> None:

@@ -19,11 +19,21 @@ from .detect import CP1252, SAMPLE_SIZE, Encoding, choose_encoding, explain
 from .entry import Document, Format, Kind, Parsed
 from .limits import BoundedReader, check_size
 from .model import Problem, RatingRow, ReadResult
-from .registry import EXPECTED, FORMATS, READERS, format_info, reader_of, recognise_csv, recognise_document
+from .registry import (
+    EXPECTED,
+    FORMATS,
+    READERS,
+    format_info,
+    original_score,
+    reader_of,
+    recognise_csv,
+    recognise_document,
+)
 from .table import Table
 from .zipped import read_zip
 
-__all__ = ["FORMATS", "READERS", "Format", "Problem", "RatingRow", "ReadResult", "format_info", "read_ratings"]
+__all__ = ["FORMATS", "READERS", "Format", "Problem", "RatingRow", "ReadResult", "format_info", "original_score",
+           "read_ratings"]
 
 Opener = Callable[[], IO[bytes]]
 T = TypeVar("T")

@@ -152,5 +152,5 @@ READER: Final = Reader(
     source="criticker", display="Criticker",
     formats=(Format("criticker_ratings", "criticker", "Criticker ratings"),),
     recognise_csv=recognise_csv, read_csv=read_csv, explain_csv=explain_csv,
-    recognise_document=recognise_document, read_documents=read_documents,
+    recognise_document=recognise_document, read_documents=read_documents, score_name="Criticker score",
 )

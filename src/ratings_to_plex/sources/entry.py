@@ -68,3 +68,4 @@ class Reader:
     read_documents: Callable[[Iterator[Document], Kind], Parsed] | None = None
     zip_members: Callable[[Sequence[str]], list[str]] | None = None  # members to read from a zip, [] when none
     explain_csv: Callable[[frozenset[str]], str | None] | None = None  # what a near-miss header looks like
+    score_name: str | None = None  # "Criticker score": the source's own scale is not Plex's; log the original

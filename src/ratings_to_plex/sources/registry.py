@@ -15,6 +15,7 @@ from typing import Final
 from ..errors import SourceError
 from . import backup, criticker, imdb, letterboxd, letterboxd_import, simkl, tmdb, trakt
 from .entry import Format, Kind, Reader
+from .model import RatingRow
 
 #: Order matters only where headers overlap: the Letterboxd import CSV's loose header is tried last.
 READERS: Final[tuple[Reader, ...]] = (imdb.READER, letterboxd.READER, tmdb.READER, trakt.READER, simkl.READER,
@@ -22,6 +23,7 @@ READERS: Final[tuple[Reader, ...]] = (imdb.READER, letterboxd.READER, tmdb.READE
 FORMATS: Final = tuple(f.name for r in READERS for f in r.formats)
 _BY_FORMAT: Final = {f.name: f for r in READERS for f in r.formats}
 _READER_OF: Final = {f.name: r for r in READERS for f in r.formats}
+_SCORE_NAMES: Final = {r.source: r.score_name for r in READERS if r.score_name}
 EXPECTED: Final = ("expected a ratings export from IMDb, Letterboxd, TMDb, Trakt, Simkl or Criticker, or a "
                    "Letterboxd import CSV")
 
@@ -36,6 +38,15 @@ def format_info(name: str) -> Format:
 
 def reader_of(name: str) -> Reader:
     return _READER_OF[name]
+
+
+def original_score(row: RatingRow) -> str | None:
+    """`Criticker score 86` for a row whose source scores on its own scale (to log beside the Plex value), else
+    None (IMDb, TMDb, Trakt and Simkl rate 1–10 as Plex does; Letterboxd's stars are shown from the Plex value)."""
+    name = _SCORE_NAMES.get(row.source)
+    if name is None or row.source_rating is None:
+        return None
+    return f"{name} {row.source_rating:g}"
 
 
 def recognise_csv(keys: frozenset[str], file_name: str) -> Kind | None:
