@@ -72,9 +72,10 @@ def _call(method: str, path: str, token: str, *, verify: bool, params: dict[str,
                         "revoked. Sign in again with `ratings-to-plex login`.")
     if response.status_code == 429:
         wait = response.headers.get("Retry-After", "")
-        raise PlexConnectionError(f"{plextv_name()} is limiting how often profiles can be switched (too many "
-                                  f"in a short time); wait{' ' + wait + ' s' if wait else ' a minute'} and try "
-                                  "again. Nothing was written.")
+        limited = "how often profiles can be switched" if path.endswith("/switch") else "requests"
+        raise PlexConnectionError(f"{plextv_name()} is limiting {limited} (too many in a short time) while trying "
+                                  f"to {what}; wait{' ' + wait + ' s' if wait else ' a minute'} and try again. "
+                                  "Nothing was written.")
     if response.status_code >= 500:
         raise PlexConnectionError(f"{plextv_name()} kept failing ({response.status_code}) while trying to {what}; "
                                   "try again later.")
@@ -107,6 +108,8 @@ def home_users(token: str, *, verify: bool = True) -> list[HomeUser]:
 def find_user(users: list[HomeUser], name: str) -> HomeUser:
     """The Home user called `name` (their name or username, any case; or their id or uuid)."""
     wanted = name.strip().casefold()
+    if not wanted:
+        raise UsageError("--user needs a name (`ratings-to-plex users` lists them).")
     for user in users:
         if wanted in (user.title.casefold(), user.username.casefold(), user.uuid.casefold(), str(user.id)):
             return user
