@@ -761,3 +761,31 @@ def test_several_libraries_are_searched_and_remembered(display: str, emu: Emulat
         assert d.app.form.library.get() == "Movies + Movies 4K"
     finally:
         d.close()
+
+
+def test_two_servers_with_one_name_are_both_in_the_menu(display: str, tmp_path: Path) -> None:
+    """The server menu lists both same-named servers; a run goes to the one chosen, never the first."""
+    with Emulator(EmulatorConfig(movies=40, shows=0, seed=71, server_name="Plex Media Server")) as first, \
+            Emulator(EmulatorConfig(movies=40, shows=0, seed=72, server_name="Plex Media Server")) as second:
+        d = Driver(1.0, "100")
+        app = d.app
+        try:
+            app.controller.start(url=first.url, token=first.token)
+            d.pump(until=lambda: app.form.server.get() == "Plex Media Server" and d.idle(), what="the first")
+            app.controller.connect_url(second.url, second.token)
+            label = f"Plex Media Server ({second.url.split('://', 1)[1]})"
+            d.pump(until=lambda: app.form.server.get() == label and d.idle(), what="the second")
+            assert list(app.login.server.cget("values")) == ["Plex Media Server", label]
+            app.show_tab("Login")
+            d.shot("two_servers_one_name")
+            app.form.all_libraries.set(True)
+            from .test_journal_helpers import csv_from_library
+
+            csv_from_library(second, tmp_path / "second.csv", 8, seed=1)
+            app.set_source(tmp_path / "second.csv")
+            d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="the file")
+            write_all(d)
+            assert first.counters.writes() == 0 and second.counters.writes() == 8
+            assert app.remembered_settings().server == "Plex Media Server"  # what --server takes
+        finally:
+            d.close()

@@ -38,10 +38,10 @@ class LoginTab:
 
         label(tab, "Server").grid(row=2, column=0, sticky="w", padx=PAD, pady=(PAD, 4))
         self.server = option_menu(tab, form.server, [NO_SERVER], command=lambda _v: self._server_changed(),
-                                  width=230, dynamic_resizing=False, state="disabled")
+                                  width=280, dynamic_resizing=False, state="disabled")
         self.server.grid(row=2, column=1, sticky="w", padx=(0, PAD), pady=(PAD, 4))
         label(tab, "Library").grid(row=3, column=0, sticky="w", padx=PAD, pady=4)
-        self.library = option_menu(tab, form.library, [NO_LIBRARY], command=self._library_chosen, width=230,
+        self.library = option_menu(tab, form.library, [NO_LIBRARY], command=self._library_chosen, width=280,
                                    dynamic_resizing=False, state="disabled")
         self.library.grid(row=3, column=1, sticky="w", padx=(0, PAD), pady=4)
         self.picker = LibraryPicker(tab.winfo_toplevel(), on_done=self._several_chosen, on_cancel=self._restore)
