@@ -16,6 +16,7 @@ from ratings_to_plex.cli import app
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.errors import SourceError
 from ratings_to_plex.export import LETTERBOXD_LIMIT, ExportedItem, export_ratings, read_backup, write_letterboxd
+from ratings_to_plex.plex.client import PlexClient
 from ratings_to_plex.restore import plan_restore, restore_sections
 from ratings_to_plex.sources import read_ratings
 from ratings_to_plex.sync import SyncOptions, choose_sections
@@ -148,3 +149,23 @@ def test_cli_export_and_restore_dry_run(emu: Emulator, tmp_path: Path) -> None:
     restored = runner.invoke(app, ["restore", str(out), "--url", emu.url, "--token", emu.token, "--dry-run"])
     assert restored.exit_code == 0, restored.output
     assert "0 rating(s) to set and 0 to clear" in restored.stdout and ratings(emu) == before
+
+
+def test_cli_restore_writes_and_undo_last_reverts_it(emu: Emulator, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATINGS_TO_PLEX_REPORT_DIR", str(tmp_path / "reports"))
+    out = tmp_path / "backup.json"
+    common = ["--url", emu.url, "--token", emu.token]
+    assert runner.invoke(app, ["export", *common, "--all-libraries", "-o", str(out)]).exit_code == 0
+    before = ratings(emu)
+    key = next(k for k, v in before.items() if v is not None)
+    PlexClient.connect(emu.url, emu.token).rate(key, "movie", 2.0)
+    changed = ratings(emu)
+    refused = runner.invoke(app, ["restore", str(out), *common])  # no terminal, no --yes
+    assert refused.exit_code == 2 and ratings(emu) == changed
+    restored = runner.invoke(app, ["restore", str(out), *common, "--yes"])
+    assert restored.exit_code == 0, restored.output
+    assert "1 rating(s) to set and 0 to clear" in restored.stdout and ratings(emu) == before
+    undone = runner.invoke(app, ["undo", "--last", *common, "--yes"])
+    assert undone.exit_code == 0, undone.output
+    assert ratings(emu) == changed
