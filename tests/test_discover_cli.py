@@ -49,7 +49,7 @@ def test_dry_run_lists_discover_titles_apart_and_writes_nothing(emu: Emulator, t
     save_token(emu.token)
     code, _, output = _sync(emu, tmp_path, "--discover", "--dry-run")
     assert code == 0, output
-    assert "Plex Discover" in output and "Die Hard" in output
+    assert 'Would update Plex rating for "Die Hard (1988)" on Plex Discover to 9' in output
     assert emu.discover.rated(emu.token) == {}
     assert not any("/discover/actions/" in k for k in emu.counters.snapshot())
 

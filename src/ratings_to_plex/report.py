@@ -46,15 +46,17 @@ def stars(rating: float) -> str:
 def update_line(change: Change, dry_run: bool = False) -> str:
     """`Updated Plex rating for "Inception (2010)" to 8 (4.0★)` — the seed's wording, kept exactly."""
     verb = "Would update" if dry_run else "Updated"
+    where = " on Plex Discover" if on_discover(change.item) else ""
     if change.new_rating is None:
-        return f'{"Would clear" if dry_run else "Cleared"} Plex rating for "{change.item.display_title}"'
-    return f'{verb} Plex rating for "{change.item.display_title}" to {fmt_rating(change.new_rating)} ' \
+        return f'{"Would clear" if dry_run else "Cleared"} Plex rating for "{change.item.display_title}"{where}'
+    return f'{verb} Plex rating for "{change.item.display_title}"{where} to {fmt_rating(change.new_rating)} ' \
            f"({stars(change.new_rating)})"
 
 
 def watched_line(change: Change, dry_run: bool = False) -> str:
     state = "watched" if change.watched else "unwatched"
-    return f'{"Would mark" if dry_run else "Marked"} "{change.item.display_title}" as {state}'
+    where = " on Plex Discover" if on_discover(change.item) else ""
+    return f'{"Would mark" if dry_run else "Marked"} "{change.item.display_title}"{where} as {state}'
 
 
 def skip_line(change: Change) -> str:
