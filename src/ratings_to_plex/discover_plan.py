@@ -34,6 +34,9 @@ KINDS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+PROGRESS_EVERY: Final = 50  # a log line every this many rows looked up
+
+
 @dataclass
 class DiscoverOutcome:
     """What the Discover step found: rows matched online, rows still not found, requests it took."""
@@ -87,9 +90,13 @@ def add_discover(plan: Plan, client: PlexClient, log: Callable[[str], None] = la
         raise UsageError("This connection cannot reach Plex Discover (it was not opened for it).")
     discover = client.discover
     before = discover.stats.requests
-    log(f"Looking up {len(pending)} row(s) not in your libraries on Plex Discover")
+    minutes = len(pending) * 2 / discover.pacer.per_second / 60  # about a lookup and a read per row, paced
+    log(f"Looking up {len(pending)} row(s) not in your libraries on Plex Discover"
+        + (f" (paced as Plex asks: about {minutes:.0f} min)" if minutes >= 1 else ""))
     planned = {c.item.rating_key for c in plan.changes}
-    for index in pending:
+    for done, index in enumerate(pending, 1):
+        if done % PROGRESS_EVERY == 0:
+            log(f"Plex Discover: {done}/{len(pending)} looked up")
         match = plan.matches[index]
         title, how = resolve(discover, match.row)
         if title is None:
