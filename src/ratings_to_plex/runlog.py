@@ -103,7 +103,9 @@ class RunLog:
 
     def line(self, text: str, level: int = logging.INFO) -> None:
         text = clean_text(redact(text))  # titles and error bodies come from the server: no escapes, no fake lines
-        self.logger.log(level, "%s", text)
+        if self.logger.isEnabledFor(level):  # the record made directly: Logger.log would walk the stack for a
+            # caller the format never shows, at every one of a big run's tens of thousands of lines
+            self.logger.handle(logging.LogRecord(self.logger.name, level, __file__, 0, "%s", (text,), None))
         if self.echo:
             self.echo(text)
 
