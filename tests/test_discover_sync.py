@@ -216,3 +216,15 @@ def test_undo_in_a_new_session_still_knows_where_the_titles_are(emu: Emulator, s
     undo = later.write(conn, later.plan_undo(conn, summary.run_id))
     later.close()
     assert undo.status == RunStatus.DONE and emu.discover.rated(emu.token) == {}
+
+
+def test_a_scrobble_whose_answer_is_lost_is_not_sent_again(emu: Emulator, session: AppSession,
+                                                           tmp_path: Path) -> None:
+    file = tmp_path / "one.csv"
+    file.write_text(IMDB_HEADER + "\ntt0095016,9,2024-05-12,Die Hard,Die Hard,https://www.imdb.com/title/tt0095016,"
+                    "Movie,8.2,132,1988,Action,950000,1988-07-20,John McTiernan\n", encoding="utf-8")
+    emu.discover.lose_answers = 1  # it lands, but the tool hears a 500
+    summary = sync(session, emu, file, mark_watched=True)
+    assert summary.counts["Rate failed errors"] == 0 and summary.counts["Marked watched"] == 1
+    assert discover_requests(emu)["GET /discover/actions/scrobble"] == 1  # read back, seen watched, not resent
+    assert [s.view_count for s in emu.discover.account(emu.token).values()] == [1]

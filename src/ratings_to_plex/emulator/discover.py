@@ -62,6 +62,7 @@ class DiscoverService:
     limits: Limits = field(default_factory=Limits)
     early: int = 0  # requests that came back before their Retry-After was over
     throttled: int = 0  # 429s answered
+    lose_answers: int = 0  # the next N scrobbles land but are answered 500, as if the answer was lost on the way
     _catalogue: Catalogue | None = None
     _states: dict[str, dict[str, UserState]] = field(default_factory=dict)
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
@@ -264,7 +265,9 @@ def _scrobble(watched: bool) -> Callable[[DiscoverService, str, Request], Respon
             state.view_count, state.last_viewed_at = state.view_count + 1, int(time.time())
         else:
             state.view_count, state.last_viewed_at = 0, None
-        return _json({})
+        with svc._lock:
+            lost, svc.lose_answers = svc.lose_answers > 0, max(0, svc.lose_answers - 1)
+        return _error(500, "Internal Server Error") if lost else _json({})
 
     return handle
 
