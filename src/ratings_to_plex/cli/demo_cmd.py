@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import typer
 
 from ..app import AppSession, PlanOptions, SyncOptions
+from ..plex.discover import DISCOVER_ENV
 from .app import app, friendly_errors, out
 from .sync_cmd import run_sync
 
@@ -21,6 +23,8 @@ def demo(
     gui: bool = typer.Option(False, "--gui", help="Open the desktop app against the emulator instead."),
     report_dir: Path = typer.Option(Path("demo-output"), "--report-dir", help="Where the demo writes its reports."),
     latency_ms: float = typer.Option(5.0, "--latency-ms", min=0, help="Simulated network delay per request."),
+    discover: bool = typer.Option(False, "--discover", help="Also rate the samples' titles that are in no library "
+                                  "on the emulator's stand-in for Plex Discover."),
 ) -> None:
     """Start the emulator with a demo library and sync the bundled IMDb and Letterboxd samples into it.
 
@@ -37,13 +41,14 @@ def demo(
             as_file(files("ratings_to_plex.data")) as data:
         samples = [Path(data) / name for name in SAMPLES]
         out.print(f"Demo Plex emulator running at {emu.url} (libraries: Movies, TV Shows, Movies 4K)", markup=False)
+        os.environ[DISCOVER_ENV] = emu.discover_url  # the demo never reaches the real Plex Discover
         if gui:
             from ..gui import run_app
 
             raise typer.Exit(run_app(url=emu.url, token=emu.token, sample_file=samples[0],
                                      journal_path=session.journal_path, report_dir=report_dir))
-        conn = session.connect_url(emu.url, emu.token)
-        options = SyncOptions(all_libraries=True, plan=PlanOptions())
+        conn = session.connect_url(emu.url, emu.token, account_token=emu.token)
+        options = SyncOptions(all_libraries=True, plan=PlanOptions(), discover=discover)
         code = run_sync(session, conn, samples, options, yes=True, as_json=False)
     out.print(f"\nDemo finished in {time.monotonic() - started:.1f} s. Reports and logs are in {report_dir}",
               markup=False)
