@@ -9,29 +9,21 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from ratings_to_plex.app import AppSession, Event, PlanOptions, ProgressUpdate, SyncOptions
 from ratings_to_plex.cli import app
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.journal import JournalDB
 from ratings_to_plex.runlock import RunLock
 
 from .test_journal_helpers import FAKE_TOKEN, cli, csv_from_library, spawn, user_state
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def pair() -> Iterator[tuple[Emulator, Emulator]]:
-    with Emulator(EmulatorConfig(movies=80, shows=0, seed=61, server_name="Plex Media Server")) as a, \
-            Emulator(EmulatorConfig(movies=80, shows=0, seed=62, server_name="Plex Media Server")) as b:
-        yield a, b
 
 
 def run(*args: str) -> tuple[int, Any, str, str]:
@@ -67,8 +59,8 @@ def cancelled(emu: Emulator, file: Path) -> int:
     return run_id
 
 
-def test_two_servers_with_one_name_through_the_cli(pair: tuple[Emulator, Emulator], tmp_path: Path) -> None:
-    a, b = pair
+def test_two_servers_with_one_name_through_the_cli(same_name: tuple[Emulator, Emulator], tmp_path: Path) -> None:
+    a, b = same_name
     csv_from_library(a, tmp_path / "a.csv", 6, seed=1)
     csv_from_library(b, tmp_path / "b.csv", 6, seed=2)
     on_b = sync(b, tmp_path / "b.csv")
@@ -85,8 +77,8 @@ def test_two_servers_with_one_name_through_the_cli(pair: tuple[Emulator, Emulato
     assert servers[on_a] == a.url and servers[on_b] == b.url
 
 
-def test_already_undone_and_unfinished_after_undo(pair: tuple[Emulator, Emulator], tmp_path: Path) -> None:
-    emu = pair[0]
+def test_already_undone_and_unfinished_after_undo(same_name: tuple[Emulator, Emulator], tmp_path: Path) -> None:
+    emu = same_name[0]
     file = tmp_path / "r.csv"
     csv_from_library(emu, file, 20, seed=3)
     before = user_state(emu)
@@ -105,9 +97,9 @@ def test_already_undone_and_unfinished_after_undo(pair: tuple[Emulator, Emulator
     assert "did not finish" not in out
 
 
-def test_undo_refuses_a_run_being_written_and_last_counts_killed_writes(pair: tuple[Emulator, Emulator],
+def test_undo_refuses_a_run_being_written_and_last_counts_killed_writes(same_name: tuple[Emulator, Emulator],
                                                                       tmp_path: Path) -> None:
-    emu = pair[0]
+    emu = same_name[0]
     file = tmp_path / "w.csv"
     csv_from_library(emu, file, 10, seed=4)
     run_id = cancelled(emu, file)
@@ -128,9 +120,9 @@ def test_undo_refuses_a_run_being_written_and_last_counts_killed_writes(pair: tu
     journal.close()
 
 
-def test_a_damaged_journal_names_itself_and_can_be_moved_aside(pair: tuple[Emulator, Emulator],
+def test_a_damaged_journal_names_itself_and_can_be_moved_aside(same_name: tuple[Emulator, Emulator],
                                                                tmp_path: Path) -> None:
-    emu = pair[0]
+    emu = same_name[0]
     path = Path(os.environ["RATINGS_TO_PLEX_DATA_DIR"]) / "journal.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"garbage, not SQLite " * 200)
@@ -148,22 +140,22 @@ def test_a_damaged_journal_names_itself_and_can_be_moved_aside(pair: tuple[Emula
     assert code == 0 and payload == {"runs": []}
 
 
-def test_sigterm_stops_like_ctrl_c(tmp_path: Path) -> None:
-    with Emulator(EmulatorConfig(movies=300, shows=0, seed=63, latency_ms=20, token=FAKE_TOKEN)) as emu:
-        file = tmp_path / "t.csv"
-        expected = csv_from_library(emu, file, 200, seed=6)
-        proc = spawn(["sync", str(file), "--url", emu.url, "--token", FAKE_TOKEN, "--all-libraries", "--yes",
-                      "--workers", "2"], tmp_path / "term.out")
-        deadline = time.monotonic() + 60
-        while emu.counters.get("PUT /:/rate") < 10 and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 130, (tmp_path / "term.out.err").read_text()
-        written = emu.counters.get("PUT /:/rate")
-        run_info = JournalDB().runs()[0]
-        assert run_info.status == "cancelled" and run_info.writing == 0
-        assert run_info.applied == written < len(expected)  # writes in flight finished and were journaled
-        assert "did not finish" in (tmp_path / "term.out").read_text()
-        done = cli(["sync", str(file), "--resume", "--token", FAKE_TOKEN, "--yes"])
-        assert done.returncode == 0, done.stderr
-        assert emu.counters.get("PUT /:/rate") == len(expected)  # nothing written twice
+def test_sigterm_stops_like_ctrl_c(emulator: Callable[..., Emulator], tmp_path: Path) -> None:
+    emu = emulator(movies=300, shows=0, seed=63, latency_ms=20, token=FAKE_TOKEN)
+    file = tmp_path / "t.csv"
+    expected = csv_from_library(emu, file, 200, seed=6)
+    proc = spawn(["sync", str(file), "--url", emu.url, "--token", FAKE_TOKEN, "--all-libraries", "--yes",
+                  "--workers", "2"], tmp_path / "term.out")
+    deadline = time.monotonic() + 60
+    while emu.counters.get("PUT /:/rate") < 10 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130, (tmp_path / "term.out.err").read_text()
+    written = emu.counters.get("PUT /:/rate")
+    run_info = JournalDB().runs()[0]
+    assert run_info.status == "cancelled" and run_info.writing == 0
+    assert run_info.applied == written < len(expected)  # writes in flight finished and were journaled
+    assert "did not finish" in (tmp_path / "term.out").read_text()
+    done = cli(["sync", str(file), "--resume", "--token", FAKE_TOKEN, "--yes"])
+    assert done.returncode == 0, done.stderr
+    assert emu.counters.get("PUT /:/rate") == len(expected)  # nothing written twice

@@ -4,6 +4,7 @@ user; errors become a plain message; cancel ends the job as cancelled. Then a re
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from ratings_to_plex.app import (
     RunFinished,
     SyncOptions,
 )
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.errors import PlexConnectionError
 
 from .test_journal_helpers import csv_from_library
@@ -89,23 +90,23 @@ def test_errors_are_messages_and_cancel_ends_cancelled() -> None:
     assert job.state is JobState.CANCELLED
 
 
-def test_a_write_job_follows_a_real_sync(tmp_path: Path) -> None:
-    with Emulator(EmulatorConfig(movies=60, shows=0, seed=41)) as emu:
-        session = AppSession(journal_path=tmp_path / "j" / "journal.sqlite3", report_dir=tmp_path / "r")
-        conn = session.connect_url(emu.url, emu.token)
-        csv_from_library(emu, tmp_path / "r.csv", 20, seed=1)
-        plan = session.preview(conn, session.read([tmp_path / "r.csv"])[0], SyncOptions(all_libraries=True))
+def test_a_write_job_follows_a_real_sync(emulator: Callable[..., Emulator], tmp_path: Path) -> None:
+    emu = emulator(movies=60, shows=0, seed=41)
+    session = AppSession(journal_path=tmp_path / "j" / "journal.sqlite3", report_dir=tmp_path / "r")
+    conn = session.connect_url(emu.url, emu.token)
+    csv_from_library(emu, tmp_path / "r.csv", 20, seed=1)
+    plan = session.preview(conn, session.read([tmp_path / "r.csv"])[0], SyncOptions(all_libraries=True))
 
-        def write(job: Job) -> object:
-            summary = session.write(conn, plan, cancel=job.cancel, on_event=job.emit)
-            job.emit(RunFinished(summary))
-            return summary
+    def write(job: Job) -> object:
+        summary = session.write(conn, plan, cancel=job.cancel, on_event=job.emit)
+        job.emit(RunFinished(summary))
+        return summary
 
-        job = JobRunner().start("sync", write, identity=conn.identity, writes=True)
-        assert job.wait(30) and job.state is JobState.DONE
-        events = job.events()
-        assert job.progress == ProgressUpdate(20, 20, 0.0)
-        assert sum(isinstance(e, LogLine) and e.text.startswith("Updated Plex rating") for e in events) == 20
-        finished = next(e for e in events if isinstance(e, RunFinished))
-        assert finished.summary is job.result and finished.summary.counts["Updated"] == 20
-        session.close()
+    job = JobRunner().start("sync", write, identity=conn.identity, writes=True)
+    assert job.wait(30) and job.state is JobState.DONE
+    events = job.events()
+    assert job.progress == ProgressUpdate(20, 20, 0.0)
+    assert sum(isinstance(e, LogLine) and e.text.startswith("Updated Plex rating") for e in events) == 20
+    finished = next(e for e in events if isinstance(e, RunFinished))
+    assert finished.summary is job.result and finished.summary.counts["Updated"] == 20
+    session.close()

@@ -22,21 +22,13 @@ from ratings_to_plex.app import (
     RunStatus,
     SyncOptions,
 )
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.errors import JournalError, SourceError, UsageError
 from ratings_to_plex.runlock import RunLock, WriteLock
 
 from .test_journal_helpers import csv_from_library, user_state
 
 ALL = SyncOptions(all_libraries=True)
-
-
-@pytest.fixture
-def pair() -> Iterator[tuple[Emulator, Emulator]]:
-    """Two servers both called "Plex Media Server" (different machine identifiers, different libraries)."""
-    with Emulator(EmulatorConfig(movies=80, shows=0, seed=31, server_name="Plex Media Server")) as a, \
-            Emulator(EmulatorConfig(movies=80, shows=0, seed=32, server_name="Plex Media Server")) as b:
-        yield a, b
 
 
 @pytest.fixture
@@ -65,9 +57,9 @@ def cancelled_run(session: AppSession, conn: Connection, file: Path, after: int 
     return summary.run_id
 
 
-def test_two_servers_with_one_name_are_two_identities(pair: tuple[Emulator, Emulator], session: AppSession,
+def test_two_servers_with_one_name_are_two_identities(same_name: tuple[Emulator, Emulator], session: AppSession,
                                                       tmp_path: Path) -> None:
-    a_emu, b_emu = pair
+    a_emu, b_emu = same_name
     a, b = session.connect_url(a_emu.url, a_emu.token), session.connect_url(b_emu.url, b_emu.token)
     assert a.name == b.name == "Plex Media Server" and a.identity != b.identity
     assert (a.identity.machine_id, b.identity.machine_id) == (a_emu.machine_identifier, b_emu.machine_identifier)
@@ -90,9 +82,9 @@ def test_two_servers_with_one_name_are_two_identities(pair: tuple[Emulator, Emul
     assert undo.kind is RunKind.UNDO and undo.status is RunStatus.DONE
 
 
-def test_an_undone_run_is_refused_and_not_offered_for_resume(pair: tuple[Emulator, Emulator],
+def test_an_undone_run_is_refused_and_not_offered_for_resume(same_name: tuple[Emulator, Emulator],
                                                              session: AppSession, tmp_path: Path) -> None:
-    emu = pair[0]
+    emu = same_name[0]
     conn = session.connect_url(emu.url, emu.token)
     file = tmp_path / "r.csv"
     csv_from_library(emu, file, 30, seed=2)
@@ -113,9 +105,9 @@ def test_an_undone_run_is_refused_and_not_offered_for_resume(pair: tuple[Emulato
         session.plan_resume(conn, run_id)
 
 
-def test_undo_refuses_a_run_another_process_is_writing(pair: tuple[Emulator, Emulator], session: AppSession,
+def test_undo_refuses_a_run_another_process_is_writing(same_name: tuple[Emulator, Emulator], session: AppSession,
                                                        tmp_path: Path) -> None:
-    emu = pair[0]
+    emu = same_name[0]
     conn = session.connect_url(emu.url, emu.token)
     csv_from_library(emu, tmp_path / "w.csv", 20, seed=3)
     run_id = cancelled_run(session, conn, tmp_path / "w.csv")
@@ -131,9 +123,9 @@ def test_undo_refuses_a_run_another_process_is_writing(pair: tuple[Emulator, Emu
     assert session.plan_undo(conn, run_id).writes
 
 
-def test_undo_last_counts_writes_a_killed_run_left_in_flight(pair: tuple[Emulator, Emulator],
+def test_undo_last_counts_writes_a_killed_run_left_in_flight(same_name: tuple[Emulator, Emulator],
                                                              session: AppSession, tmp_path: Path) -> None:
-    emu = pair[0]
+    emu = same_name[0]
     conn = session.connect_url(emu.url, emu.token)
     csv_from_library(emu, tmp_path / "k.csv", 12, seed=4)
     run_id = cancelled_run(session, conn, tmp_path / "k.csv", after=1)
@@ -147,9 +139,9 @@ def test_undo_last_counts_writes_a_killed_run_left_in_flight(pair: tuple[Emulato
     assert session.undo_blocker(run, conn.identity) is None
 
 
-def test_one_writer_per_server_and_user(pair: tuple[Emulator, Emulator], session: AppSession,
+def test_one_writer_per_server_and_user(same_name: tuple[Emulator, Emulator], session: AppSession,
                                         tmp_path: Path) -> None:
-    a_emu, b_emu = pair
+    a_emu, b_emu = same_name
     a, b = session.connect_url(a_emu.url, a_emu.token), session.connect_url(b_emu.url, b_emu.token)
     csv_from_library(a_emu, tmp_path / "a.csv", 5, seed=5)
     csv_from_library(b_emu, tmp_path / "b.csv", 5, seed=5)
@@ -167,9 +159,9 @@ def test_one_writer_per_server_and_user(pair: tuple[Emulator, Emulator], session
     assert session.write(a, plan).status is RunStatus.DONE
 
 
-def test_every_file_is_read_before_anything_is_written(pair: tuple[Emulator, Emulator], session: AppSession,
+def test_every_file_is_read_before_anything_is_written(same_name: tuple[Emulator, Emulator], session: AppSession,
                                                        tmp_path: Path) -> None:
-    emu = pair[0]
+    emu = same_name[0]
     csv_from_library(emu, tmp_path / "good.csv", 5, seed=6)
     (tmp_path / "bad.csv").write_text("not,an,export\n1,2,3\n", encoding="utf-8")
     with pytest.raises(SourceError, match=r"bad\.csv"):
@@ -178,8 +170,8 @@ def test_every_file_is_read_before_anything_is_written(pair: tuple[Emulator, Emu
 
 
 def test_a_damaged_journal_is_named_dry_runs_still_work_and_it_can_be_moved_aside(
-        pair: tuple[Emulator, Emulator], session: AppSession, tmp_path: Path) -> None:
-    emu = pair[0]
+        same_name: tuple[Emulator, Emulator], session: AppSession, tmp_path: Path) -> None:
+    emu = same_name[0]
     session.journal_path.parent.mkdir(parents=True)
     session.journal_path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(JournalCorrupt) as damaged:
@@ -203,7 +195,7 @@ def test_a_damaged_journal_is_named_dry_runs_still_work_and_it_can_be_moved_asid
     assert session.write(conn, plan).status is RunStatus.DONE
 
 
-def test_the_session_writes_with_its_worker_count(pair: tuple[Emulator, Emulator], tmp_path: Path,
+def test_the_session_writes_with_its_worker_count(same_name: tuple[Emulator, Emulator], tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from ratings_to_plex import executor
 
@@ -215,7 +207,7 @@ def test_the_session_writes_with_its_worker_count(pair: tuple[Emulator, Emulator
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(executor, "apply_plan", recording)
-    emu = pair[0]
+    emu = same_name[0]
     session = AppSession(journal_path=tmp_path / "j" / "journal.sqlite3", report_dir=tmp_path / "r", workers=3)
     conn = session.connect_url(emu.url, emu.token)
     csv_from_library(emu, tmp_path / "n.csv", 8, seed=8)

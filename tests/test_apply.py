@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 
 from ratings_to_plex.apply import CANCELLED, FAILED, UPDATED, Outcome, Progress, RunStopped, apply_plan
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.plan import PlanOptions, plan_change
 from ratings_to_plex.plex.client import PlexClient, RetryPolicy
 from ratings_to_plex.plex.items import LibraryItem
@@ -17,9 +17,8 @@ from .engine_helpers import row
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=120, shows=0, seed=3)) as e:
-        yield e
+def emu(emulator: Callable[..., Emulator]) -> Emulator:
+    return emulator(movies=120, shows=0, seed=3)
 
 
 def changes_for(emu: Emulator, n: int) -> list:  # type: ignore[type-arg]

@@ -8,7 +8,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from ratings_to_plex.cli import app
 from ratings_to_plex.config import load_config
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.plex.credentials import save_token
 from ratings_to_plex.plex.plextv import PLEXTV_ENV
 
@@ -27,10 +27,10 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(demo=True, token=FAKE_TOKEN)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
-        yield e
+def emu(emulator: Callable[..., Emulator], monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    e = emulator(demo=True, token=FAKE_TOKEN)
+    monkeypatch.setenv(PLEXTV_ENV, e.url)
+    return e
 
 
 @pytest.fixture

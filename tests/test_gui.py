@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator import Emulator
 
 pytestmark = pytest.mark.gui
 
@@ -148,10 +148,10 @@ class Driver:
 
 
 @pytest.fixture
-def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(demo=True, latency_ms=2)) as e:
-        monkeypatch.setenv("RATINGS_TO_PLEX_PLEXTV_URL", e.url)
-        yield e
+def emu(emulator: Callable[..., Emulator], monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    e = emulator(demo=True, latency_ms=2)
+    monkeypatch.setenv("RATINGS_TO_PLEX_PLEXTV_URL", e.url)
+    return e
 
 
 @pytest.fixture
@@ -763,29 +763,29 @@ def test_several_libraries_are_searched_and_remembered(display: str, emu: Emulat
         d.close()
 
 
-def test_two_servers_with_one_name_are_both_in_the_menu(display: str, tmp_path: Path) -> None:
+def test_two_servers_with_one_name_are_both_in_the_menu(display: str, same_name: tuple[Emulator, Emulator],
+                                                        tmp_path: Path) -> None:
     """The server menu lists both same-named servers; a run goes to the one chosen, never the first."""
-    with Emulator(EmulatorConfig(movies=40, shows=0, seed=71, server_name="Plex Media Server")) as first, \
-            Emulator(EmulatorConfig(movies=40, shows=0, seed=72, server_name="Plex Media Server")) as second:
-        d = Driver(1.0, "100")
-        app = d.app
-        try:
-            app.controller.start(url=first.url, token=first.token)
-            d.pump(until=lambda: app.form.server.get() == "Plex Media Server" and d.idle(), what="the first")
-            app.controller.connect_url(second.url, second.token)
-            label = f"Plex Media Server ({second.url.split('://', 1)[1]})"
-            d.pump(until=lambda: app.form.server.get() == label and d.idle(), what="the second")
-            assert list(app.login.server.cget("values")) == ["Plex Media Server", label]
-            app.show_tab("Login")
-            d.shot("two_servers_one_name")
-            app.form.all_libraries.set(True)
-            from .test_journal_helpers import csv_from_library
+    first, second = same_name
+    d = Driver(1.0, "100")
+    app = d.app
+    try:
+        app.controller.start(url=first.url, token=first.token)
+        d.pump(until=lambda: app.form.server.get() == "Plex Media Server" and d.idle(), what="the first")
+        app.controller.connect_url(second.url, second.token)
+        label = f"Plex Media Server ({second.url.split('://', 1)[1]})"
+        d.pump(until=lambda: app.form.server.get() == label and d.idle(), what="the second")
+        assert list(app.login.server.cget("values")) == ["Plex Media Server", label]
+        app.show_tab("Login")
+        d.shot("two_servers_one_name")
+        app.form.all_libraries.set(True)
+        from .test_journal_helpers import csv_from_library
 
-            csv_from_library(second, tmp_path / "second.csv", 8, seed=1)
-            app.set_source(tmp_path / "second.csv")
-            d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="the file")
-            write_all(d)
-            assert first.counters.writes() == 0 and second.counters.writes() == 8
-            assert app.remembered_settings().server == "Plex Media Server"  # what --server takes
-        finally:
-            d.close()
+        csv_from_library(second, tmp_path / "second.csv", 8, seed=1)
+        app.set_source(tmp_path / "second.csv")
+        d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="the file")
+        write_all(d)
+        assert first.counters.writes() == 0 and second.counters.writes() == 8
+        assert app.remembered_settings().server == "Plex Media Server"  # what --server takes
+    finally:
+        d.close()

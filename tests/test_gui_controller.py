@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ratings_to_plex.app import AppSession, ProgressUpdate, SyncOptions
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.errors import PlexConnectionError, SourceError
 from ratings_to_plex.gui import controller as c
 from ratings_to_plex.gui import events as ev
@@ -289,13 +288,6 @@ def test_history_tells_two_servers_with_one_name_apart() -> None:
 
 
 # -- the controller over a real session: two servers with one name, and the three unified rules ----------------
-@pytest.fixture
-def same_name() -> Iterator[tuple[Emulator, Emulator]]:
-    with Emulator(EmulatorConfig(movies=60, shows=0, seed=51, server_name="Plex Media Server")) as a, \
-            Emulator(EmulatorConfig(movies=60, shows=0, seed=52, server_name="Plex Media Server")) as b:
-        yield a, b
-
-
 def connected(tmp_path: Path, *emus: Emulator, workers: int = 4) -> tuple[c.Controller, AppSession, list[str]]:
     """A controller over a real session, connected by URL to each emulator; returns the server menu's labels."""
     session = AppSession(journal_path=tmp_path / "j" / "journal.sqlite3", report_dir=tmp_path / "r",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from ratings_to_plex.app import AppSession, Event, PlanOptions, ProgressUpdate, SyncOptions
 from ratings_to_plex.cli import app
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.journal import JournalDB
 from ratings_to_plex.plex.client import PlexClient
 
@@ -23,9 +23,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=200, shows=0, seed=21)) as e:
-        yield e
+def emu(emulator: Callable[..., Emulator]) -> Emulator:
+    return emulator(movies=200, shows=0, seed=21)
 
 
 def interrupted_run(emu: Emulator, file: Path, tmp_path: Path, stop_after: int) -> int:

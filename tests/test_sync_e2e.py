@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -23,9 +23,8 @@ LETTERBOXD = SAMPLES / "sample_letterboxd_ratings.csv"
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(demo=True)) as e:
-        yield e
+def emu(emulator: Callable[..., Emulator]) -> Emulator:
+    return emulator(demo=True)
 
 
 def rating(emu: Emulator, imdb_id: str) -> list[float | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=300, shows=4, episodes_per_show=3, seed=11)) as e:
-        yield e
+def emu(emulator: Callable[..., Emulator]) -> Emulator:
+    return emulator(movies=300, shows=4, episodes_per_show=3, seed=11)
 
 
 def invoke(*args: str) -> tuple[int, dict[str, Any], str]:
