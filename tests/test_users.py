@@ -169,3 +169,15 @@ def test_server_connections_carry_the_installation_id_too(emu: Emulator) -> None
     PlexClient.connect(emu.url, emu.token)
     stored = (credentials.config_dir() / "client-id").read_text().strip()
     assert plexapi.BASE_HEADERS["X-Plex-Client-Identifier"] == stored
+
+
+def test_a_remembered_pin_protected_token_still_needs_the_right_pin(emu: Emulator) -> None:
+    """In a long-running app the profile stays locked: a wrong or missing PIN is refused after a right one."""
+    users.TOKENS._tokens.clear()
+    assert acting.resolve_target("Teen", "1234").user_name == "Teen"
+    assert acting.resolve_target("Teen", "1234").user_name == "Teen"  # remembered: no second switch
+    assert emu.counters.snapshot().get("POST /api/v2/home/users/{uuid}/switch", 0) == 1
+    with pytest.raises(users.WrongPin, match="Wrong PIN"):
+        acting.resolve_target("Teen", "4321")
+    with pytest.raises(users.WrongPin, match="protected by a PIN"):
+        acting.resolve_target("Teen")

@@ -62,14 +62,20 @@ def user_servers(user: HomeUser, token: str, pin: str | None, *, verify: bool = 
                  ask_pin: AskPin | None = None, tokens: UserTokens = TOKENS) -> list[ServerInfo]:
     """The servers `user` can use, each with the user's own accessToken (switching once, asking for a PIN
     only when the profile has one and none was given)."""
-    if user.protected and not pin:
-        pin = os.environ.get(PIN_ENV) or (ask_pin(user) if ask_pin is not None else None)
+    pin = user_pin(user, pin, ask_pin)
     user_token = tokens.get(token, user, pin, verify=verify)
     try:
         return list_servers(user_token, verify=verify)
     except AuthError:  # a stored token plex.tv no longer takes: switch once more, then give up loudly
         tokens.forget(token, user)
         return list_servers(tokens.get(token, user, pin, verify=verify, fresh=True), verify=verify)
+
+
+def user_pin(user: HomeUser, pin: str | None, ask_pin: AskPin | None = None) -> str | None:
+    """The PIN to switch with: the one given, else RATINGS_TO_PLEX_USER_PIN, else asked (protected profiles only)."""
+    if user.protected and not pin:
+        pin = os.environ.get(PIN_ENV) or (ask_pin(user) if ask_pin is not None else None)
+    return pin
 
 
 def resolve_target(name: str | None, pin: str | None = None, *, token: str | None = None,
@@ -85,7 +91,8 @@ def resolve_target(name: str | None, pin: str | None = None, *, token: str | Non
     user = pick_user(name, account_token, verify=verify)
     if user.admin:  # the signed-in account itself: its own token, nothing to switch
         return UserTarget(None, "")
-    servers = user_servers(user, account_token, pin, verify=verify, ask_pin=ask_pin)
+    pin = user_pin(user, pin, ask_pin)  # asked once, used for both calls below
+    servers = user_servers(user, account_token, pin, verify=verify)
     own = TOKENS.get(account_token, user, pin, verify=verify)  # kept by user_servers: no second switch
     if url:
         machine = PlexClient.connect(url, account_token, verify=verify, pool_size=2).machine_identifier

@@ -155,16 +155,21 @@ class UserTokens:
 
     def get(self, owner_token: str, user: HomeUser, pin: str | None, *, verify: bool = True,
             fresh: bool = False) -> str:
-        """The user's token: remembered, stored, or (when `fresh` or unknown) from a new switch."""
+        """The user's token: remembered, stored, or (when `fresh` or unknown) from a new switch.
+
+        A PIN-protected profile's token is remembered only together with the PIN that opened it (as a digest), so
+        a long-running app (desktop, web) still needs the right PIN each time: a wrong or missing one goes to
+        plex.tv, which refuses it."""
         key = self.key(owner_token, user)
+        memo = f"{key}:{hashlib.sha256((pin or '').encode()).hexdigest()[:16]}" if user.protected else key
         with self._lock:
             if not fresh:
-                token = self._tokens.get(key) or (self._stored(key) if not user.protected else None)
+                token = self._tokens.get(memo) or (self._stored(key) if not user.protected else None)
                 if token:
-                    self._tokens[key] = token
+                    self._tokens[memo] = token
                     return token
             token = switch_user(owner_token, user, pin, verify=verify)
-            self._tokens[key] = token
+            self._tokens[memo] = token
             if self._persist and not user.protected:
                 save_user_token(key, token)
             return token
@@ -173,7 +178,8 @@ class UserTokens:
         """Drop a token plex.tv no longer accepts (so the next `get` switches again)."""
         key = self.key(owner_token, user)
         with self._lock:
-            self._tokens.pop(key, None)
+            for memo in [m for m in self._tokens if m == key or m.startswith(key + ":")]:
+                del self._tokens[memo]
             if self._persist:
                 save_user_token(key, None)
 
