@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from .errors import AuthError, PlexConnectionError, PlexError, RatingsToPlexError
+from .model import OutcomeStatus
 from .plan import Change
 from .plex.client import PlexClient, rated_at_epoch
 from .plex.items import LibraryItem
 from .security import redact
 
-UPDATED: Final = "updated"  # the rating and/or watched state was written
-FAILED: Final = "failed"
-CANCELLED: Final = "cancelled"  # never attempted: the run was cancelled or stopped first
+UPDATED: Final = OutcomeStatus.UPDATED  # the rating and/or watched state was written
+FAILED: Final = OutcomeStatus.FAILED
+CANCELLED: Final = OutcomeStatus.CANCELLED  # never attempted: the run was cancelled or stopped first
 # Writes are tiny and latency-bound: with 20 ms per round trip, 8 in flight cap a run at ~400 writes/s and 16 at
 # ~800 (benchmarks/README.md). A home server queues what it cannot run at once; it does not fail.
 DEFAULT_WORKERS: Final = 16
@@ -32,7 +33,7 @@ LOST_AFTER: Final = 3  # this many writes in a row failing to reach the server (
 @dataclass(frozen=True, slots=True)
 class Outcome:
     change: Change
-    status: str  # UPDATED | FAILED | CANCELLED
+    status: OutcomeStatus
     rated: bool = False
     watched: bool = False
     error: str | None = None

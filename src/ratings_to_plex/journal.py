@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import JournalError
-from .model import UNFINISHED, Identity, RunInfo
+from .model import UNFINISHED, Identity, RunInfo, RunStatus
 from .paths import data_dir
 from .plan import Change
 from .recorder import RunRecorder
@@ -115,7 +115,7 @@ def _run_info(row: sqlite3.Row) -> RunInfo:
     values = {f.name: row[f.name] for f in fields(RunInfo)}
     values.update({k: json.loads(row[k] or empty) for k, empty in (("libraries", "[]"), ("options", "{}"),
                                                                     ("counts", "{}"))})
-    return RunInfo(**{**values, "dry_run": bool(row["dry_run"])})
+    return RunInfo(**{**values, "dry_run": bool(row["dry_run"]), "status": RunStatus(row["status"])})
 
 
 def _change_record(row: sqlite3.Row) -> ChangeRecord:

@@ -64,6 +64,14 @@ class ChangeState(StrEnum):
 POSSIBLY_WRITTEN: Final = (ChangeState.APPLIED, ChangeState.WRITING, ChangeState.FAILED)
 
 
+class OutcomeStatus(StrEnum):
+    """What became of one planned write."""
+
+    UPDATED = "updated"  # the rating and/or watched state was written
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # never attempted: the run was cancelled or stopped first
+
+
 @dataclass(frozen=True)
 class Identity:
     """Whose ratings a run reads and writes: one server (by machine identifier, never by name) and one Plex user.
@@ -100,10 +108,10 @@ class RunInfo:
     """One journaled run (a history row), with its changes counted by state."""
 
     id: int
-    kind: str
+    kind: str  # a `RunKind` value (kept as text: a newer version may journal kinds this one does not know)
     started_at: float
     finished_at: float | None
-    status: str
+    status: RunStatus
     file: str | None
     file_hash: str | None
     server_name: str | None
