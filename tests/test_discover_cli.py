@@ -75,3 +75,11 @@ def test_desktop_request_carries_the_discover_choice() -> None:
     on = RunRequest(source=IMDB, server="S", all_libraries=True, discover=True)
     assert off.options().discover is False and on.options().discover is True
     assert off.plan_key() != on.plan_key()  # ticking it makes the shown preview out of date
+
+
+def test_web_choices_carry_the_discover_choice() -> None:
+    from ratings_to_plex.web.flow import Choices
+    from ratings_to_plex.web.jobs import sync_options
+
+    assert sync_options(Choices()).discover is False
+    assert sync_options(Choices(all_libraries=True, discover=True)).discover is True

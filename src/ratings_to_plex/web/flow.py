@@ -51,6 +51,7 @@ class Choices:
     policy: str = "overwrite"
     force: bool = False
     mark_watched: bool = False
+    discover: bool = False  # also rate rows in no library on Plex Discover
 
 
 @dataclass
@@ -166,7 +167,7 @@ def choose_server(flow: Flow, services: Services, machine_id: str) -> None:
     found = [s for s in servers if s.client_identifier == machine_id]
     if not found or token is None:
         raise UsageError("That server is not in your account's list any more: sign in again.")
-    conn = services.app.connect_server(machine_id, token, servers=found)
+    conn = services.app.connect_server(machine_id, token, servers=found, account_token=token)  # token: the account's
     _connected(flow, conn)
     plex_account.remember(server=found[0].name)
 

@@ -50,7 +50,7 @@ def sync_options(choices: Choices) -> SyncOptions:
     return SyncOptions(libraries=() if choices.all_libraries else choices.libraries,
                        all_libraries=choices.all_libraries, types=None if chosen == every else chosen,
                        plan=PlanOptions(force=choices.force, policy=choices.policy,
-                                        mark_watched=choices.mark_watched))
+                                        mark_watched=choices.mark_watched), discover=choices.discover)
 
 
 def _writing_job(services: Services, conn: Connection) -> Job | None:

@@ -150,7 +150,7 @@ async def preview(request: Request, flow: Flow, services: Services) -> None:
     choices = Choices(libraries=tuple(k for k in chosen if k != "*"), all_libraries="*" in chosen,
                       types={label: label in types for label in TYPE_LABELS},
                       policy=str(form.get("policy") or "overwrite"), force=bool(form.get("force")),
-                      mark_watched=bool(form.get("mark_watched")))
+                      mark_watched=bool(form.get("mark_watched")), discover=bool(form.get("discover")))
     await _in_thread(jobs.start_preview, flow, services, choices)
 
 
