@@ -181,3 +181,11 @@ def test_a_remembered_pin_protected_token_still_needs_the_right_pin(emu: Emulato
         acting.resolve_target("Teen", "4321")
     with pytest.raises(users.WrongPin, match="protected by a PIN"):
         acting.resolve_target("Teen")
+
+
+def test_a_pin_in_a_switch_url_is_redacted() -> None:
+    from ratings_to_plex.security import redact
+
+    assert redact("POST https://plex.tv/api/v2/home/users/u/switch?pin=1234 201") == \
+        "POST https://plex.tv/api/v2/home/users/u/switch?pin=[REDACTED] 201"
+    assert redact("?spin=3&pin=99&b=1") == "?spin=3&pin=[REDACTED]&b=1"

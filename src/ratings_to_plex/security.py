@@ -15,7 +15,8 @@ _MASK: Final = "[REDACTED]"
 _secrets: set[str] = set()
 _lock = threading.Lock()
 # Tokens may also leak through URLs that carry them as a query parameter.
-_TOKEN_PARAM = re.compile(r"(X-Plex-Token=)[^&\s\"']+", re.IGNORECASE)
+# ... and a Plex Home PIN through the profile-switch URL (`/switch?pin=1234`).
+_TOKEN_PARAM = re.compile(r"((?:X-Plex-Token|(?<![\w-])pin)=)[^&\s\"']+", re.IGNORECASE)
 # A spreadsheet runs a cell as a formula when it starts with one of these, also after leading blanks or line breaks,
 # and also in their full-width forms (Excel folds ＝＋－＠ to =+-@).
 _FORMULA_START: Final = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
