@@ -47,6 +47,10 @@ Adding a planner (e.g. restore, Discover): write `plan_x(client, journal, …) -
 `executor._count`/`_header` if the sync ones do not fit; expose `AppSession.plan_x(conn, …)` that checks its rule
 and sets `plan.identity = conn.identity`. `write` then journals, applies, cancels and reports it like any other.
 
+Export and restore (`app.backup`, methods of the session): export_ratings(conn, SyncOptions, fmt, out,
+watched=False) -> ExportResult; read_backup(path) -> Backup; ratings_backup(conn, SyncOptions) -> Backup (a user's
+ratings in memory, to copy to another Home user); plan_restore(conn, backup, libraries=()) -> Plan (kind RESTORE).
+
 Account (`app.account`): the stored token, PIN sign-in (`PinLogin`), the account's servers (`prefetch_servers`,
 `ServerInfo` — `client_identifier` is the machine id), remembered settings (`load_config`, `save_config`,
 `remember`, `remembered_libraries`).

@@ -32,7 +32,8 @@ from ..sources.model import ReadResult
 from ..sync import SyncOptions, check_source, choose_sections, prepare_plan
 from ..undo import plan_undo as _plan_undo
 from . import rules
-from .connection import Connection
+from .backup import BackupJobs
+from .connection import Connection, normalise_url
 from .events import Event, Level, LogLine, ProgressUpdate
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def _quiet(_: Event) -> None:
     """The default `on_event`: nobody is listening."""
 
 
-class AppSession:
+class AppSession(BackupJobs):
     """One user's session over one journal; connections are values it hands out and takes back."""
 
     def __init__(self, *, journal_path: Path, report_dir: Path, workers: int = DEFAULT_WORKERS,
@@ -72,7 +73,8 @@ class AppSession:
     def connect_url(self, url: str, token: str, *, user_id: str | None = None, user_name: str = "",
                     account_token: str | None = None) -> Connection:
         """A server by URL + token; its identity comes from the server (machine identifier), not from the name."""
-        client = PlexClient.connect(url, token, verify=self.verify, pool_size=max(16, self.workers * 2))
+        client = PlexClient.connect(normalise_url(url), token, verify=self.verify,
+                                    pool_size=max(16, self.workers * 2))
         return Connection.of(self._discover_aware(client, user_id, account_token), user_id=user_id,
                              user_name=user_name)
 
