@@ -6,12 +6,29 @@ never its name: two servers may be called the same, and the name is only for sho
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import PlexConnectionError
 from ..model import Identity
 from ..plex.client import PlexClient, Section
+
+
+def normalise_url(url: str) -> str:
+    """The server's base URL from what a person pastes: `127.0.0.1:32400` or `localhost:32400` (no scheme: http,
+    as a Plex server on a home network answers), or the address of Plex Web copied from the browser
+    (`…:32400/web/index.html#!/…`: the server is what is before `/web`)."""
+    url = url.strip()
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url):
+        url = "http://" + url
+    parts = urlsplit(url)
+    path = parts.path
+    if web := re.search(r"/web(/|$)", path):
+        path = path[: web.start()]
+        return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
+    return url
 
 
 @dataclass(frozen=True)
