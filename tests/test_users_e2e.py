@@ -264,3 +264,15 @@ def _read_until(fd: int, marker: bytes | None, timeout: float = 60) -> bytes:
         if marker is not None and marker in seen:
             return seen
     raise AssertionError(f"timed out waiting for {marker!r}: {seen.decode(errors='replace')}")
+
+
+def test_users_needs_a_sign_in_and_says_so(emu: Emulator) -> None:
+    credentials.forget_token()
+    code, _, stderr = invoke("users")
+    assert code == 3 and "found through your Plex sign-in" in stderr and "Traceback" not in stderr
+    csv_from_library(emu, Path(credentials.config_dir()) / "r.csv", 5, seed=13)
+    before = everybody(emu)
+    code, _, stderr = invoke("sync", str(credentials.config_dir() / "r.csv"), "--url", emu.url, "--user", "Kid",
+                             "--all-libraries", "--yes")
+    assert code == 3 and "found through your Plex sign-in" in stderr
+    assert everybody(emu) == before

@@ -48,7 +48,7 @@ def owner_token(token: str | None) -> str:
     """The signed-in account's token (`--token`/`PLEX_TOKEN`, else the stored one): switching needs it."""
     found = token or load_token()
     if not found:
-        raise AuthError("Acting as a Plex Home user needs your Plex sign-in: run `ratings-to-plex login` first "
+        raise AuthError("Plex Home users are found through your Plex sign-in: run `ratings-to-plex login` first "
                         "(or pass your account token with --token).")
     return found
 
