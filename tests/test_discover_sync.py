@@ -184,6 +184,7 @@ def test_resume_finishes_the_discover_changes(emu: Emulator, session: AppSession
     conn = connect(session, emu)
     resumed = session.write(conn, session.plan_resume(conn, first.run_id))
     assert resumed.status == RunStatus.DONE and online_ratings(emu) == ONLINE
+    assert resumed.counts["Rated on Discover"] == len(ONLINE) and resumed.counts["Updated"] == 0
     assert discover_requests(emu)["PUT /discover/actions/rate"] == len(ONLINE)  # nothing written twice
 
 

@@ -14,6 +14,7 @@ from .journal import ChangeRecord, JournalDB
 from .model import ChangeState, RunInfo, RunKind
 from .plan import Change, Plan
 from .plex.client import PlexClient
+from .plex.discover import KEY_BASE
 from .plex.items import LibraryItem
 from .plex.scan import read_items
 from .report import BREAKDOWN, EXTRA, counts_key
@@ -72,6 +73,8 @@ def run_counts(run: RunInfo, records: list[ChangeRecord]) -> dict[str, int]:
     pending = sum(1 for r in records if r.state not in ("applied", "failed"))  # never attempted, or in flight
     counts["Exported failures"] += failed + pending - counts["Rate failed errors"] - counts["Not attempted"]
     counts["Rate failed errors"], counts["Not attempted"] = failed, pending
-    counts["Updated"] = sum(1 for r in records if r.state == "applied" and r.set_rating)
+    rated = [r for r in records if r.state == "applied" and r.set_rating]
+    counts["Rated on Discover"] = sum(1 for r in rated if r.rating_key >= KEY_BASE)
+    counts["Updated"] = len(rated) - counts["Rated on Discover"]
     counts["Marked watched"] = sum(1 for r in records if r.state == "applied" and r.watched)
     return counts
