@@ -71,6 +71,7 @@ def next_steps(url: str) -> str:
         f"  RATINGS_TO_PLEX_PLEXTV_URL={url} ratings-to-plex login --no-browser\n"
         f"  then approve the PIN in another terminal:  curl -X POST {url}/emulator/pins/approve-all\n"
         f"  and keep RATINGS_TO_PLEX_PLEXTV_URL={url} set for servers, sync, gui and web.\n"
+        f"Its Plex Discover stand-in (sync --discover, after login): RATINGS_TO_PLEX_DISCOVER_URL={url}/discover\n"
         "Stop it with Ctrl-C.\n"
     )
 
