@@ -11,7 +11,7 @@ import httpx
 import uvicorn
 
 from ratings_to_plex.web.serve import bind
-from ratings_to_plex.web.server import create_app
+from ratings_to_plex.web.server import create_app, stop_streams
 from ratings_to_plex.web.settings import WebSettings
 
 LONG_TOKEN = "correct-horse-battery-staple-42"
@@ -42,6 +42,7 @@ class WebServer:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        stop_streams(self.app)
         self.server.should_exit = True
         self.thread.join(15)
         self.sock.close()

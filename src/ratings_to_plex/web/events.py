@@ -1,7 +1,8 @@
 """Live progress for the page: a server-sent event stream per tab, fed from the application job's own events.
 
 Each tab follows the job its page shows, or the next write that starts on the same server (from any tab or
-browser): `progress` events while it runs (at most a few per second), then one `end`. The stream only polls the
+browser): `progress` events while it runs (when something changed), then one `end` — also for a job that ended
+before the stream opened (the page decides whether that is news). The stream only polls the
 job's event list, so an idle tab holds no thread.
 """
 
@@ -39,17 +40,15 @@ def _progress(job: Job) -> dict[str, object]:
 
 async def _stream(request: Request, flow: Flow) -> AsyncIterator[bytes]:
     from .routes import services_of
+    from .server import ctx_of
 
-    services = services_of(request)
+    services, stopping = services_of(request), ctx_of(request).stopping
     started = last_beat = time.monotonic()
     seen_end: set[str] = set()
     last: dict[str, object] = {}
-    job = followed_job(flow, services)
-    if job is not None and job.finished:
-        seen_end.add(job.id)  # the page already shows how it ended
     yield b"retry: 2000\n\n"
     while time.monotonic() - started < MAX_STREAM_S:
-        if await request.is_disconnected():
+        if stopping.is_set() or await request.is_disconnected():
             return
         job = followed_job(flow, services)
         if job is not None and job.id not in seen_end:

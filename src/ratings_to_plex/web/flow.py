@@ -126,7 +126,7 @@ def begin_pin(flow: Flow, services: Services) -> None:
             return
 
     def done(sign_in: PinSignIn) -> None:
-        if sign_in.state is PinState.APPROVED and sign_in.token:
+        if sign_in.state is PinState.WAITING and sign_in.token:
             try:
                 signed_in(flow, services, sign_in.token, save=True)
             except RatingsToPlexError as exc:

@@ -10,6 +10,7 @@ import errno
 import logging
 import socket
 import sys
+from types import FrameType
 
 from ..errors import UsageError
 from .settings import WebSettings
@@ -42,7 +43,7 @@ def serve(settings: WebSettings) -> int:
     """Serve until SIGINT/SIGTERM; returns the exit code."""
     import uvicorn
 
-    from .server import create_app
+    from .server import create_app, stop_streams
 
     sock = bind(settings.host, settings.port)
     port = int(sock.getsockname()[1])
@@ -53,8 +54,14 @@ def serve(settings: WebSettings) -> int:
     _quiet_logging()
     config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=3, server_header=False)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            stop_streams(app)  # open progress streams end now instead of holding the shutdown up
+            super().handle_exit(sig, frame)
+
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the stop signal once it has shut down cleanly
         pass
     finally:

@@ -7,8 +7,9 @@ session (the upload area, the import folder, the session store) lives on one `We
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ class WebContext:
     uploads: UploadArea
     imports: ImportFolder | None
     templates: Environment
+    stopping: threading.Event = field(default_factory=threading.Event)  # set on shutdown: live streams end
 
     def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         session = browser_session(request)
@@ -99,6 +101,12 @@ async def login_submit(request: Request) -> Response:
     response = RedirectResponse("/", 303)
     response.set_cookie(COOKIE, fresh.id, httponly=True, samesite="strict", secure=ctx.settings.secure_cookies)
     return response
+
+
+def stop_streams(app: Guard) -> None:
+    """Tell the live progress streams to end, so a shutdown does not wait for open browser tabs."""
+    context: WebContext = app.app.state.ctx  # type: ignore[attr-defined]
+    context.stopping.set()
 
 
 def create_app(settings: WebSettings, *, routes: list[Route] | None = None) -> Guard:

@@ -60,6 +60,7 @@ def start_pin(on_done: Callback) -> PinSignIn:
 
 
 def _wait(sign_in: PinSignIn, on_done: Callback) -> None:
+    """Poll plex.tv; once approved, let `on_done` connect *before* the state says so (the page reloads on it)."""
     try:
         token = sign_in.login.wait(max(1.0, sign_in.deadline - time.monotonic()), cancel=sign_in.cancel)
     except RatingsToPlexError as exc:
@@ -67,7 +68,9 @@ def _wait(sign_in: PinSignIn, on_done: Callback) -> None:
             return
         sign_in.message = redact(str(exc)).replace("Run `ratings-to-plex login` again", "Start again")
         sign_in.state = PinState.FAILED
-    else:
-        sign_in.token = token
+        on_done(sign_in)
+        return
+    sign_in.token = token
+    on_done(sign_in)  # may mark it FAILED (e.g. the servers cannot be listed)
+    if sign_in.state is PinState.WAITING:
         sign_in.state = PinState.APPROVED
-    on_done(sign_in)

@@ -17,6 +17,7 @@ from ..gui.rows import CATEGORIES, PreviewRow, counts
 from ..report import breakdown_lines, plan_summary
 from .flow import POLICIES, Flow, Services
 from .jobs import followed_job, resumable
+from .signin import PinState
 
 PAGE_ROWS: Final = 200
 COLUMNS: Final = (("title", "Title"), ("year", "Year"), ("current", "Current"), ("new", "New"), ("reason", "Reason"))
@@ -97,7 +98,8 @@ def preview_view(rows: list[PreviewRow], summary: str, writes: int, query: dict[
 
 
 def job_view(job: Job | None) -> dict[str, Any] | None:
-    if job is None:
+    """The job block; a preview that ended well is not shown (its table says it all)."""
+    if job is None or (job.kind == "preview" and job.state is JobState.DONE):
         return None
     progress = job.progress
     done, total = (progress.done, progress.total) if progress else (0, 0)
@@ -154,7 +156,8 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
         "signed_in": flow.signed_in, "connected": conn is not None, "url": flow.url,
         "label": conn.identity.label if conn is not None else ("Signed in to Plex" if flow.token else ""),
         "server_name": conn.name if conn is not None else "",
-        "pin": {"url": pin.url, "state": str(pin.state.value), "message": pin.message} if pin else None,
+        "pin": {"url": pin.url, "state": str(pin.state.value), "message": pin.message}
+        if pin and pin.state is not PinState.APPROVED else None,
         "servers": [{"id": s.client_identifier, "label": s.name, "selected": conn is not None
                      and conn.identity.machine_id == s.client_identifier} for s in servers],
     }
@@ -165,6 +168,7 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
     return {
         "plex": plex, "libraries": libraries, "options": choices, "policies": POLICIES, "busy": busy,
         "source": _source_view(flow), "job": job_view(job), "result": result_view(flow.summary),
+        "followed": {"id": job.id if job else "", "state": str(job.state) if job else ""},
         "preview": preview_view(rows, plan_summary(plan), len(plan.writes), query) if plan is not None else None,
         "history": history_view(flow, services), "resume": _resume_view(flow, services) if source or conn else None,
         "import_files": services.imports.listing() if services.imports else None,
