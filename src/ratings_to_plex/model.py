@@ -179,7 +179,7 @@ class RunSummary:
         return {
             "run_id": self.run_id, "dry_run": self.dry_run, "status": str(self.status),
             "source": {"format": src.format if src else None, "file": str(src.file) if src else None,
-                       "rows": len(src.rows) + len(src.problems) if src else 0},
+                       "rows": len(src.rows) + sum(src.problem_counts().values()) if src else 0},
             "counts": {counts_key(k): v for k, v in self.tally.counts.items()},
             "changes": changes,
             "reports": {"unmatched_csv": str(self.unmatched_csv) if self.unmatched_csv else None,

@@ -72,7 +72,7 @@ def build_index(client: PlexClient, sections: list[Section], rows: list[RatingRo
 
 def check_source(source: ReadResult, options: SyncOptions) -> None:
     """Refuse a file these options cannot use, before anything (of this or another file) is written."""
-    if source.format == "letterboxd_watched" and not options.plan.mark_watched:
+    if not source.carries_ratings and not options.plan.mark_watched:
         raise UsageError(f"{source.file.name} lists watched films without ratings: add --mark-watched to mark "
                          "them watched, or use ratings.csv / diary.csv to import ratings.")
 

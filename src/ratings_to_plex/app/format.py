@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from ..match import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH
 from ..report import BREAKDOWN, EXTRA, counts_key, fmt_rating, plan_summary, stars
+from ..sources.model import ReadResult
 from ..undo import ALREADY_RESTORED, CHANGED_SINCE, MARKED_UNWATCHED
 
+
+def rows_in(source: ReadResult) -> int:
+    """Every row of the file: the usable ones and every problem row (also those counted but not kept)."""
+    return len(source.rows) + sum(source.problem_counts().values())
+
+
 __all__ = ["ALREADY_RESTORED", "AMBIGUOUS", "BREAKDOWN", "CHANGED_SINCE", "EXTRA", "FILTERED", "MARKED_UNWATCHED",
-           "MATCHED", "NOT_FOUND", "TYPE_MISMATCH", "counts_key", "fmt_rating", "plan_summary", "stars"]
+           "MATCHED", "NOT_FOUND", "TYPE_MISMATCH", "counts_key", "fmt_rating", "plan_summary", "rows_in", "stars"]

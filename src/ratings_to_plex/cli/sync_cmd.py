@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..app import DEFAULT_WORKERS, AppSession, Connection, Plan, PlanOptions, RunStatus, RunSummary, SyncOptions
 from ..app.account import remember, remembered_libraries
-from ..app.format import fmt_rating, plan_summary, stars
+from ..app.format import fmt_rating, plan_summary, rows_in, stars
 from ..errors import RatingsToPlexError, UsageError
 from ..plex.discover import DISCOVER_LIBRARY, DISCOVER_SECTION
 from ..sources.model import TITLE_TYPES as TITLE_TYPES_ALL
@@ -78,7 +78,7 @@ def run_sync(session: AppSession, conn: Connection, files: list[Path], options: 
     code = 0
     summaries: list[RunSummary] = []
     for source in session.read(files, options):
-        echo(f"Detected: {source.description}, {len(source.rows) + len(source.problems)} rows ({source.file.name})")
+        echo(f"Detected: {source.description}, {rows_in(source)} rows ({source.file.name})")
         for note in source.notes:
             echo(note)
         if not options.dry_run and (unfinished := _unfinished_note(session, conn, source.file)):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..app.format import rows_in
 from ..app.jobs import JobRunner, failure_message
 from ..errors import UsageError
 from .account import AccountJobs
@@ -189,8 +189,8 @@ class Controller(AccountJobs, JournalJobs):
         source = self.engine.read_ratings(path)  # always afresh: the user may have exported it again
         with self._lock:
             self._source = source
-        problems = Counter(p.label for p in source.problems)
-        rows = len(source.rows) + len(source.problems)
+        problems = source.problem_counts()
+        rows = rows_in(source)
         self.post(SourceLoaded(path, source.source, source.description, rows, dict(problems), tuple(source.notes)))
         self.post(Log(f"Detected: {source.description}, {rows} rows ({path.name})"))
         for note in source.notes:
