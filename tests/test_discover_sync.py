@@ -197,6 +197,8 @@ def test_plan_shows_discover_changes_apart(emu: Emulator, session: AppSession) -
     assert discover_summary(plan) == f"On Plex Discover (not in your libraries): {len(ONLINE)}"
     assert f"On Plex Discover (not in your libraries): {len(ONLINE)}" in plan_summary(plan)
     assert emu.discover.rated(emu.token) == {}  # planning writes nothing
+    online = [c.item.section_id for c in plan.changes if c.item.title == "Die Hard"]
+    assert conn.library_names(online) == {online[0]: "Plex Discover"}  # how every interface names the "library"
 
 
 def test_discover_needs_a_signed_in_account(emu: Emulator, session: AppSession) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import PlexConnectionError
 from ..model import Identity
 from ..plex.client import PlexClient, Section
+from ..plex.discover import DISCOVER_LIBRARY, DISCOVER_SECTION
 
 
 def normalise_url(url: str) -> str:
@@ -62,6 +63,7 @@ class Connection:
         return [s for s in self.client.sections() if s.listable_types]
 
     def library_names(self, keys: Sequence[int]) -> dict[int, str]:
-        """Section key → title, for the keys asked (to show which library an item is in)."""
+        """Section key → title, for the keys asked (to show which library an item is in); Plex Discover too."""
         wanted = set(keys)
-        return {s.key: s.title for s in self.client.sections() if s.key in wanted}
+        names = {s.key: s.title for s in self.client.sections() if s.key in wanted}
+        return {**names, DISCOVER_SECTION: DISCOVER_LIBRARY} if DISCOVER_SECTION in wanted else names
