@@ -157,9 +157,9 @@ class App(ctk.CTk):
     # -- user actions --------------------------------------------------------------------------------------
     def choose_file(self) -> None:
         path = filedialog.askopenfilename(
-            parent=self, title="Choose your IMDb or Letterboxd export",
+            parent=self, title="Choose your ratings export (IMDb, Letterboxd, TMDb, Trakt, Simkl, Criticker…)",
             initialdir=self.form.last_folder or str(Path.home()),
-            filetypes=[("Rating exports", "*.csv *.zip"), ("All files", "*")])
+            filetypes=[("Rating exports", "*.csv *.zip *.json *.xml"), ("All files", "*")])
         if path:
             self.set_source(Path(path))
 

@@ -33,8 +33,8 @@ class GeneralTab:
         self.scale.grid(row=3, column=1, sticky="w", padx=PAD, pady=4)
         label(tab, "Source Type", bold=True).grid(row=4, column=0, columnspan=2, sticky="w", padx=PAD,
                                                   pady=(PAD, 0))
-        self.source_type = label(tab, "Detected from the file you choose on the Source tab (IMDb or Letterboxd).",
-                                 muted=True, wrap=WRAP)
+        self.source_type = label(tab, "Detected from the file you choose on the Source tab (IMDb, Letterboxd, "
+                                      "TMDb, Trakt…).", muted=True, wrap=WRAP)
         self.source_type.grid(row=5, column=0, columnspan=2, sticky="w", padx=PAD)
         label(tab, "Keyboard", bold=True).grid(row=6, column=0, columnspan=2, sticky="w", padx=PAD, pady=(PAD, 0))
         label(tab, "Ctrl+O choose file · Ctrl+P preview · Ctrl+Enter update · Esc cancel · Ctrl+1…5 tabs · "
@@ -52,10 +52,10 @@ class SourceTab:
 
     def __init__(self, tab: ctk.CTkFrame, form: Form, on_choose: Callable[[], Any]) -> None:
         tab.grid_columnconfigure(0, weight=1)
-        self.choose = button(tab, "Select CSV or ZIP File…", on_choose, width=220)
+        self.choose = button(tab, "Select Export File…", on_choose, width=220)
         self.choose.grid(row=0, column=0, sticky="w", padx=PAD, pady=(PAD, 2))
-        label(tab, "Ctrl+O · IMDb ratings CSV, Letterboxd CSV or export .zip", muted=True, size=12).grid(
-            row=1, column=0, sticky="w", padx=PAD)
+        label(tab, "Ctrl+O · IMDb, Letterboxd, TMDb, Trakt, Simkl or Criticker export (.csv, .zip, .json, .xml)",
+              muted=True, size=12, wrap=WRAP).grid(row=1, column=0, sticky="w", padx=PAD)
         self.path = label(tab, "No file chosen yet.", wrap=WRAP)
         self.path.grid(row=2, column=0, sticky="w", padx=PAD, pady=(PAD, 0))
         self.detected = label(tab, "", bold=True, wrap=WRAP)
