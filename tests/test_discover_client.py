@@ -33,7 +33,11 @@ def test_pacer_spaces_requests_and_a_hold_stops_everyone() -> None:
     assert now[0] == pytest.approx(1.0)  # a burst of 2, then one every 0.5 s
     pacer.hold(3.0)
     pacer.wait()
-    assert now[0] == pytest.approx(4.5)  # held 3 s, then the empty bucket refills one token
+    assert pacer.per_second == pytest.approx(1.4)  # told to slow down: 30 % slower from now on
+    assert now[0] == pytest.approx(4.0 + 1 / 1.4)  # held 3 s, then the empty bucket refills one token
+    for _ in range(10):
+        pacer.hold(0.0)
+    assert pacer.per_second == 1.0  # never slower than one request a second
 
 
 def test_lookups_are_type_aware_and_cached(emu: Emulator) -> None:

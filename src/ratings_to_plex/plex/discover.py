@@ -38,6 +38,7 @@ _SEARCH_TYPES: Final = {"movie": "movies", "show": "tv"}
 _MAX_BODY: Final = 4 * 1024 * 1024
 _MAX_WAIT_S: Final = 60.0
 _TRIES_429: Final = 6
+_SLOWEST: Final = 1.0  # requests per second the pace never drops below after 429s (§9: 1–5 per second)
 # 5xx and network errors are retried by the transport; 429 is ours (the bucket must hold for every thread).
 _RETRY: Final = RetryPolicy(attempts=3, backoff_s=0.5, timeout_s=20.0)
 
@@ -124,10 +125,12 @@ class Pacer:
             self._sleep(delay)
 
     def hold(self, seconds: float) -> None:
-        """Nobody sends for `seconds` (a 429's Retry-After); the bucket starts empty afterwards."""
+        """Nobody sends for `seconds` (a 429's Retry-After); then the bucket starts empty and refills 30 % slower
+        (down to 1 request/s): a service that had to say "slow down" once should not have to keep saying it."""
         with self._lock:
             self._held_until = max(self._held_until, self._clock() + seconds)
             self._tokens, self._stamp = 0.0, self._held_until
+            self.per_second = max(min(self.per_second, _SLOWEST), self.per_second * 0.7)
 
 
 @dataclass
