@@ -13,8 +13,8 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from ..app import Identity, Job, JobState, RunInfo, RunSummary
+from ..app.format import BREAKDOWN, EXTRA, plan_summary, rows_in
 from ..gui.rows import CATEGORIES, PreviewRow, counts
-from ..report import breakdown_lines, plan_summary
 from .flow import POLICIES, Flow, Services
 from .jobs import followed_job, resumable
 from .signin import PinState
@@ -124,8 +124,13 @@ def result_view(summary: RunSummary | None) -> dict[str, Any] | None:
     if summary is None:
         return None
     return {"run_id": summary.run_id, "status": str(summary.status).replace("_", " "),
-            "breakdown": "\n".join(breakdown_lines(summary.counts)), "unmatched": summary.unmatched_csv is not None,
+            "breakdown": breakdown_text(summary.counts), "unmatched": summary.unmatched_csv is not None,
             "log": summary.run_log is not None}
+
+
+def breakdown_text(counts: dict[str, int]) -> str:
+    """The breakdown as INTERFACES.md words and orders it."""
+    return "\n".join(["Breakdown:", *(f"  {label}: {counts.get(label, 0)}" for label in (*BREAKDOWN, *EXTRA))])
 
 
 def history_view(flow: Flow, services: Services) -> list[dict[str, Any]]:
@@ -179,8 +184,9 @@ def _source_view(flow: Flow) -> dict[str, Any] | None:
     source, stored = flow.source, flow.file
     if source is None or stored is None:
         return None
-    return {"name": stored.name, "format_label": source.description or source.format, "rows": len(source.rows),
-            "problems": len(source.problems) + sum(source.omitted_problems.values())}
+    problems = sum(source.problem_counts().values())
+    return {"name": stored.name, "format_label": source.description or source.format, "rows": rows_in(source),
+            "problems": problems}
 
 
 def _resume_view(flow: Flow, services: Services) -> dict[str, Any] | None:
