@@ -7,9 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from ratings_to_plex.discover_plan import resolve
 from ratings_to_plex.emulator.server import Emulator, EmulatorConfig
 from ratings_to_plex.errors import AuthError
 from ratings_to_plex.plex.discover import DISCOVER_ENV, DiscoverClient, Pacer
+from ratings_to_plex.sources.model import RatingRow
 
 
 @pytest.fixture
@@ -85,3 +87,22 @@ def test_a_refused_token_says_sign_in_again_without_the_token(emu: Emulator) -> 
     with pytest.raises(AuthError) as caught:
         client.find("imdb://tt0095016", "movie")
     assert "login" in str(caught.value) and "not-a-valid-token-xyz" not in str(caught.value)
+
+
+def _row(title: str, year: int | None, kind: str, imdb: str | None = None) -> RatingRow:
+    return RatingRow("imdb" if imdb else "letterboxd", 2, imdb, title, None, year, kind, 8.0, 8.0, None)
+
+
+def test_rows_are_looked_up_as_their_type_and_episodes_not_at_all(emu: Emulator) -> None:
+    client = DiscoverClient(emu.token, pace=100)
+    show, how = resolve(client, _row("The Office", 2005, "tv_series", "tt0386676"))
+    assert show is not None and show.type == "show" and how == "discover_imdb"
+    film_id_as_show, why = resolve(client, _row("Die Hard", 1988, "tv_series", "tt0095016"))
+    assert film_id_as_show is None and "not on Plex Discover" in why  # a film's id is not a show
+    either, _ = resolve(client, _row("The Office", 2005, "other", "tt0386676"))  # unknown type: film, then show
+    assert either is not None and either.type == "show"
+    before = client.stats.requests
+    assert resolve(client, _row("Pilot", 2005, "tv_episode", "tt0664521")) == (
+        None, "episodes are not rated on Plex Discover")
+    assert resolve(client, _row("Past Lives", None, "movie"))[0] is None  # no year: a search cannot be confirmed
+    assert client.stats.requests == before  # neither sent anything
