@@ -21,7 +21,7 @@ from .uploads import ImportFolder, StoredFile, UploadArea
 
 if TYPE_CHECKING:
     from ..app import ReadResult
-    from ..gui.rows import PreviewRow
+    from ..app.rows import PreviewRow
     from ..plex.servers import ServerInfo
     from .sessions import BrowserSession
 

@@ -19,8 +19,8 @@ from ..app import (
     SyncOptions,
     account,
 )
+from ..app.rows import plan_rows
 from ..errors import UsageError
-from ..gui.rows import plan_rows
 from .flow import TYPE_LABELS, Choices, Flow, Services, require_conn
 from .uploads import StoredFile
 

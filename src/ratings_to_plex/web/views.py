@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from ..app import Identity, Job, JobState, RunInfo, RunSummary
 from ..app.format import BREAKDOWN, EXTRA, plan_summary, rows_in
-from ..gui.rows import CATEGORIES, PreviewRow, counts
+from ..app.rows import CATEGORIES, PreviewRow, counts
 from .flow import POLICIES, Flow, Services
 from .jobs import followed_job, resumable
 from .signin import PinState

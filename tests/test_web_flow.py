@@ -1,0 +1,133 @@
+"""The web flow over plain HTTP (no browser): one write per server across browsers, uploads deleted after the run,
+the reports a run leaves, a file the readers refuse, and PLEX_URL/PLEX_TOKEN connecting at start (the container's
+way). The rules themselves are the app layer's; these tests prove the web UI goes through them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from tests.test_journal_helpers import csv_from_library
+from tests.web_support import WebServer, csrf_of, messages
+
+SAMPLE = files("ratings_to_plex.data") / "sample_imdb_ratings.csv"
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    with Emulator(EmulatorConfig(movies=300, shows=3, seed=5)) as e:
+        monkeypatch.setenv(PLEXTV_ENV, e.url)
+        yield e
+
+
+@pytest.fixture
+def web() -> Iterator[WebServer]:
+    with WebServer() as server:
+        yield server
+
+
+class Browser:
+    """One browser (its own cookie jar and CSRF token) driving the forms."""
+
+    def __init__(self, web: WebServer) -> None:
+        self.client = web.client()
+        self.csrf = csrf_of(self.page())
+
+    def page(self, query: str = "") -> str:
+        response = self.client.get("/" + query, headers={"Accept": "text/html"})
+        assert response.status_code == 200
+        return response.text
+
+    def post(self, path: str, **data: object) -> httpx.Response:
+        return self.client.post(path, data={"csrf": self.csrf, **data})  # type: ignore[dict-item]
+
+    def upload(self, name: str, content: bytes) -> None:
+        response = self.client.post(f"/upload?csrf={self.csrf}", files={"file": (name, content, "text/csv")})
+        assert response.status_code == 303
+
+    def wait_idle(self, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            page = self.page()
+            if 'data-testid="cancel"' not in page:
+                return page
+            assert time.monotonic() < deadline, "the job never ended"
+            time.sleep(0.1)
+
+
+def _connected(web: WebServer, emu: Emulator) -> Browser:
+    browser = Browser(web)
+    browser.post("/signin/token", url=emu.url, token=emu.token)
+    assert 'data-testid="library"' in browser.page()
+    return browser
+
+
+def test_one_write_per_server_across_browsers_and_upload_deleted_after(web: WebServer, emu: Emulator,
+                                                                      tmp_path: Path) -> None:
+    export = tmp_path / "ratings.csv"
+    csv_from_library(emu, export, 200)
+    first, second = _connected(web, emu), _connected(web, emu)
+    for browser in (first, second):
+        browser.upload("ratings.csv", export.read_bytes())
+        browser.post("/preview", library="1", type=["Movie"])
+        assert 'data-testid="preview-table"' in browser.wait_idle()
+    area = Path(web.app.app.state.services.uploads.root)  # type: ignore[attr-defined]
+    assert len([p for p in area.rglob("*") if p.is_file()]) == 2
+    emu.faults.latency_ms = 200
+    first.post("/write")
+    page = second.page()
+    assert 'data-testid="cancel"' in page and "Writing to Plex" in page  # the other browser sees the job
+    second.post("/write")
+    refused = messages(second.page())
+    assert any("already being written" in m for m in refused), refused
+    emu.faults.latency_ms = 0
+    done = first.wait_idle()
+    assert "Run 1 · done" in done
+    assert len([p for p in area.rglob("*") if p.is_file()]) == 1  # the written run's upload is gone
+    log = first.client.get("/runs/1/log")
+    assert log.status_code == 200 and "Run 1" in log.text
+    assert second.client.get("/runs/1/log").status_code == 404  # another browser's run reports are not served
+
+
+def test_a_file_the_readers_refuse_is_named_and_deleted(web: WebServer) -> None:
+    browser = Browser(web)
+    browser.upload("notes.csv", b"just,some\nthing,else\n")
+    shown = messages(browser.page())
+    assert shown and "notes.csv" in shown[0]
+    area = Path(web.app.app.state.services.uploads.root)  # type: ignore[attr-defined]
+    assert [p for p in area.rglob("*") if p.is_file()] == []
+
+
+def test_plex_url_and_token_from_the_environment_connect_at_start(emu: Emulator,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLEX_URL", emu.url)
+    monkeypatch.setenv("PLEX_TOKEN", emu.token)
+    with WebServer() as web:
+        page = Browser(web).page()
+        assert "Connected to" in page and emu.token not in page
+        assert re.search(r'data-testid="library"', page)
+
+
+def test_preview_table_pages_sorts_and_filters_on_the_server(web: WebServer, emu: Emulator,
+                                                             tmp_path: Path) -> None:
+    export = tmp_path / "ratings.csv"
+    csv_from_library(emu, export, 250)
+    browser = _connected(web, emu)
+    browser.upload("ratings.csv", export.read_bytes())
+    browser.post("/preview", library="1", type=["Movie"])
+    page = browser.wait_idle()
+    assert "Page 1 of 2" in page
+    rows = re.findall(r"<tr class=\"cat-[^\"]+\">\s*<td>([^<]*)</td>", browser.page("?sort=-title"))
+    assert len(rows) == 200 and rows == sorted(rows, key=str.casefold, reverse=True)
+    one = rows[0]
+    filtered = re.findall(r"<tr class=\"cat-[^\"]+\">\s*<td>([^<]*)</td>", browser.page(f"?q={one}"))
+    assert filtered and all(one.casefold() in title.casefold() for title in filtered)
