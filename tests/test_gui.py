@@ -216,7 +216,7 @@ def expected_plan(emu: Emulator, request: Any) -> Any:
 
 # -- the tests --------------------------------------------------------------------------------------------
 def test_sign_in_preview_cancel_finish_and_remember(display: str, emu: Emulator, browser: list[str]) -> None:
-    from ratings_to_plex.gui.rows import CATEGORIES, plan_rows
+    from ratings_to_plex.app.rows import CATEGORIES, plan_rows
 
     d = Driver(1.0, "100")
     app = d.app
@@ -706,8 +706,8 @@ def test_unfinished_run_is_offered_at_next_start(display: str, emu: Emulator, sc
 
 
 def test_several_libraries_are_searched_and_remembered(display: str, emu: Emulator) -> None:
+    from ratings_to_plex.app.rows import plan_rows
     from ratings_to_plex.gui.form import SEVERAL
-    from ratings_to_plex.gui.rows import plan_rows
     from ratings_to_plex.plex.client import PlexClient
 
     d = Driver(1.0, "100")

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from ratings_to_plex.app import AppSession, ProgressUpdate, SyncOptions
+from ratings_to_plex.app.rows import NOT_FOUND, SAME, UPDATE, counts, plan_rows
 from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.errors import PlexConnectionError, SourceError
 from ratings_to_plex.gui import controller as c
 from ratings_to_plex.gui import events as ev
 from ratings_to_plex.gui.engine import Engine
-from ratings_to_plex.gui.rows import NOT_FOUND, SAME, UPDATE, counts, plan_rows
 from ratings_to_plex.gui.state import ALL_TYPES, Remembered, RunRequest, scale_factor, types_for
 from ratings_to_plex.match import AMBIGUOUS, Match, match_rows
 from ratings_to_plex.plan import PlanOptions, build_plan

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..app.format import rows_in
 from ..app.jobs import JobRunner, failure_message
+from ..app.rows import plan_rows
 from ..errors import UsageError
 from .account import AccountJobs
 from .engine import Engine
@@ -47,7 +48,6 @@ from .events import (
     Status,
 )
 from .journal_jobs import WRITE_JOBS, JournalJobs, _UndoEntry, finished_event
-from .rows import plan_rows
 from .state import RunRequest
 
 if TYPE_CHECKING:

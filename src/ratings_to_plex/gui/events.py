@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from ..app.rows import PreviewRow
 from .history_rows import HistoryRow
-from .rows import PreviewRow
 
 STARTUP: Final = "startup"
 LOGIN: Final = "login"

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import customtkinter as ctk
 
-from .rows import CATEGORIES, PreviewRow, counts
+from ..app.rows import CATEGORIES, PreviewRow, counts
 from .widgets import MUTED_COLOR, PAD, focus_next, focus_prev, label, option_menu, scrolled_tree
 
 COLUMNS: Final = (("title", "Title", 160, True), ("year", "Year", 44, False), ("current", "Current", 68, False),

@@ -1,6 +1,7 @@
-"""The preview table's rows, computed from a `Plan` (no Tk): one row per planned item and per unmatched row.
+"""The preview table's rows, computed from a `Plan`: one row per planned item and per unmatched row, with the
+category filter every interface offers (the desktop app's Preview tab, the web UI's preview).
 
-Built in the worker thread, so the window only inserts ready-made tuples.
+Built in a worker thread, so a window only inserts ready-made tuples.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
-from ..app import Change, Plan, SkipReason
-from ..app.format import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH, fmt_rating, stars
+from ..plan import Change, Plan, SkipReason
+from .format import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH, fmt_rating, stars
 
 UPDATE: Final = "update"
 SAME: Final = "unchanged"
