@@ -7,8 +7,9 @@ API summary
 the user's folders. Thread-safe. Every method raises `RatingsToPlexError` subclasses whose text is shown as is.
 
 Connecting — identity is the server's machine identifier plus the Plex user, never a name:
-    connect_url(url, token, user_id=None, user_name="")   -> Connection
-    connect_server(name_or_machine_id, token, servers=None, user_id=None, user_name="") -> Connection
+    connect_url(url, token, user_id=None, user_name="", account_token=None)   -> Connection
+    connect_server(name_or_machine_id, token, servers=None, user_id=None, user_name="", account_token=None)
+      (a Plex Home user: their user_id/name and server token; `account_token` reaches Plex Discover as them)
     Connection: .client, .identity (model.Identity), .name, .url, .libraries() (movie/TV Sections), .sections(),
                 .library_names(keys)
 Reading and planning (nothing written):
@@ -50,6 +51,10 @@ and sets `plan.identity = conn.identity`. `write` then journals, applies, cancel
 Export and restore (`app.backup`, methods of the session): export_ratings(conn, SyncOptions, fmt, out,
 watched=False) -> ExportResult; read_backup(path) -> Backup; ratings_backup(conn, SyncOptions) -> Backup (a user's
 ratings in memory, to copy to another Home user); plan_restore(conn, backup, libraries=()) -> Plan (kind RESTORE).
+
+Showing (`app.format`, `app.rows`): fmt_rating, stars, plan_summary, rows_in, the breakdown labels, a match's
+status; plan_rows(plan, library_names) -> PreviewRow list with CATEGORIES and counts — the preview table of the
+desktop app and the web UI alike.
 
 Account (`app.account`): the stored token, PIN sign-in (`PinLogin`), the account's servers (`prefetch_servers`,
 `ServerInfo` — `client_identifier` is the machine id), remembered settings (`load_config`, `save_config`,
