@@ -58,10 +58,12 @@ def worker_ideal(job: dict[str, Any]) -> dict[str, Any]:
     session.mount("http://", HTTPAdapter(pool_connections=WRITE_WORKERS, pool_maxsize=WRITE_WORKERS))
     url, auth = job["url"], {"X-Plex-Token": job["token"]}
     with open(job["csv"], encoding="utf-8", newline="") as fh:
-        wanted = {row["Const"]: float(row["Your Rating"]) for row in csv.DictReader(fh)}
+        rows = list(csv.DictReader(fh))
+    wanted = {row["Const"]: float(row["Your Rating"]) for row in rows}
+    types = {"movie": (1,), "show": (2, 4) if any(r["Title Type"] == "tvEpisode" for r in rows) else (2,)}
     sections = ET.fromstring(session.get(url + "/library/sections", headers=auth).content)
-    listings = [f"/library/sections/{d.get('key')}/all?type={1 if d.get('type') == 'movie' else 2}&includeGuids=1"
-                for d in sections if d.get("type") in ("movie", "show")]
+    listings = [f"/library/sections/{d.get('key')}/all?type={kind}&includeGuids=1"
+                for d in sections for kind in types.get(d.get("type", ""), ())]
     current: dict[str, tuple[str, float | None]] = {}
 
     def page(path: str, start: int) -> int:
@@ -132,10 +134,10 @@ def table(label: str, sizes: Sizes, results: dict[str, dict[str, Any]]) -> list[
         if r is None:
             continue
         star = " *" if r.get("extrapolated") else ""
+        cpu = f"{r['cpu_s']:.2f}" if "cpu_s" in r else ""
         lines.append(f"| {kind if kind != 'ideal' else 'ideal (floor)'} | {r['wall_s']:.2f}{star} | "
                      f"{r['wall_s'] / floor:.2f}× | {r['reads']} | {r['writes']} | {r['rss_mb']:.0f} | "
-                     f"{r['plan_s']:.2f} | {r['apply_s']:.2f} | {r['cpu_s']:.2f} |" if "cpu_s" in r else
-                     f"{r['plan_s']:.2f} | {r['apply_s']:.2f} | |")
+                     f"{r['plan_s']:.2f} | {r['apply_s']:.2f} | {cpu} |")
     ours = results["ours"]
     ratio = ours["wall_s"] / floor
     lines += ["", f"  [{'ok' if ratio <= RATIO_TARGET else 'MISSED'}] ours {ratio:.2f}× the floor "

@@ -35,6 +35,7 @@ from _common import FULL, QUICK, EmulatorProcess, Sizes, pages, peak_rss_mb
 WORKLOADS = (("W1", "w1"), ("W2", "w1"), ("W3", "w3"))
 RSS_BUDGET_MB = 200.0
 SPEEDUP_TARGET = 10.0
+FLOOR_TARGET = 1.25
 FEW_EXTRA_READS = 5
 
 
@@ -178,6 +179,9 @@ def report(sizes: Sizes, results: dict[tuple[str, str], dict[str, Any]], *, writ
                      f"{ours['rss_mb']:.0f} | {naive['wall_s'] / ours['wall_s']:.1f}× |")
         lines.append(f"| {label} | naive | {_fmt_s(naive['wall_s'])}{star} | {naive['reads']} | {naive['writes']} | "
                      f"{naive['rss_mb']:.0f} | |")
+        ideal = results[(label, "ideal")]
+        lines.append(f"| {label} | ideal (floor) | {_fmt_s(ideal['wall_s'])} | {ideal['reads']} | {ideal['writes']} | "
+                     f"{ideal['rss_mb']:.0f} | ours = {ours['wall_s'] / ideal['wall_s']:.2f}× floor |")
     notes = [""]
     if any(r.get("extrapolated") for r in results.values()):
         notes.append(f"* extrapolated: the naive run timed only its first {write_limit} sequential writes and "
@@ -204,6 +208,9 @@ def report(sizes: Sizes, results: dict[tuple[str, str], dict[str, Any]], *, writ
         "Targets (DESIGN.md §7)" + (" — informational only: a --quick run is too small and too fast to be judged"
                                     if quick else "") + ":",
         check(speedup >= SPEEDUP_TARGET, f"W1 ours {speedup:.1f}× faster than naive (target ≥ {SPEEDUP_TARGET:g}×)"),
+        check(w1["wall_s"] <= FLOOR_TARGET * results[("W1", "ideal")]["wall_s"],
+              f"W1 ours {w1['wall_s'] / results[('W1', 'ideal')]['wall_s']:.2f}× the ideal client (target ≤ "
+              f"{FLOOR_TARGET:g}×; benchmarks/floor.py measures the 100,000 / 20,000 case)"),
         check(w1["reads"] <= read_cap, f"W1 ours {w1['reads']} reads (target ≤ ⌈{sizes.listed:,}/1000⌉ + "
                                        f"{FEW_EXTRA_READS} = {read_cap})"),
         check(w2["writes"] == 0, f"W2 ours {w2['writes']} writes (target 0)"),
@@ -239,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         kind, job = args.worker
-        result = (worker_ours if kind == "ours" else worker_naive)(json.loads(job))
+        from floor import worker_ideal
+
+        result = {"ours": worker_ours, "naive": worker_naive, "ideal": worker_ideal}[kind](json.loads(job))
         print(json.dumps(result))
         return 0
 
@@ -252,9 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[tuple[str, str], dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="r2p-bench-") as tmp:
         root = Path(tmp)
-        print(f"Starting two emulators ({sizes.listed:,} items each)…", file=sys.stderr, flush=True)
-        with EmulatorProcess(sizes, root / "ours") as ours_emu, EmulatorProcess(sizes, root / "naive") as naive_emu:
-            for approach, emu in (("ours", ours_emu), ("naive", naive_emu)):
+        print(f"Starting three emulators ({sizes.listed:,} items each)…", file=sys.stderr, flush=True)
+        with EmulatorProcess(sizes, root / "ours") as ours_emu, EmulatorProcess(sizes, root / "naive") as naive_emu, \
+                EmulatorProcess(sizes, root / "ideal") as ideal_emu:
+            for approach, emu in (("ideal", ideal_emu), ("ours", ours_emu), ("naive", naive_emu)):
                 for label, file in WORKLOADS:
                     job: dict[str, Any] = {"csv": str(emu.folder / f"{file}_imdb_ratings.csv"),
                                            "folder": str(root / f"{approach}-{label}"), "write_limit": write_limit}
