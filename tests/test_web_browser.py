@@ -223,3 +223,15 @@ def test_phone_width_and_access_token_login(browser: Any, emu: Emulator) -> None
         wait_breakdown(page, "Run 1 · done")
         shot(page, "10-written-phone")
         page.context.close()
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_sent(browser: Any) -> None:
+    with WebServer(WebSettings(max_upload_bytes=100)) as web:
+        page = _page(browser)
+        page.goto(web.url)
+        tid(page, "file").set_input_files(str(SAMPLE))
+        warning = tid(page, "upload-too-big")
+        warning.wait_for()
+        assert "larger than the 100 bytes upload limit" in warning.inner_text()
+        assert tid(page, "detected-format").count() == 0
+        page.context.close()

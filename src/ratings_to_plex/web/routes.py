@@ -20,6 +20,7 @@ from . import jobs
 from .events import events
 from .flow import TYPE_LABELS, Choices, Flow, Services, flow_of
 from .server import browser_session, ctx_of, flash
+from .settings import size_text, too_large_message
 from .uploads import UploadTooLarge, receive_upload
 from .views import page_context
 
@@ -64,8 +65,7 @@ async def index(request: Request) -> Response:
         flash(session, level, text)
     context = await _in_thread(page_context, flow, services, dict(request.query_params))
     ctx = ctx_of(request)
-    limit_mb = ctx.settings.max_upload_bytes / (1024 * 1024)
-    return ctx.render(request, "index.html", upload_limit=f"{limit_mb:g} MB",
+    return ctx.render(request, "index.html", upload_limit=size_text(ctx.settings.max_upload_bytes),
                       upload_limit_bytes=ctx.settings.max_upload_bytes, **context)
 
 
@@ -117,8 +117,7 @@ async def upload(request: Request) -> Response:
     try:
         declared = int(request.headers.get("content-length", "0") or 0)
         if declared > limit + 64 * 1024:
-            raise UploadTooLarge(f"The file is larger than the {limit / (1024 * 1024):g} MB upload limit; export "
-                                 "a smaller file or raise RATINGS_TO_PLEX_WEB_MAX_UPLOAD_MB.")
+            raise UploadTooLarge(too_large_message(limit))
         stored = await receive_upload(request.stream(), request.headers.get("content-type", ""), services.uploads,
                                       limit)
         await _in_thread(jobs.use_file, flow, services, stored)

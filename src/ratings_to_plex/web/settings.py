@@ -71,6 +71,19 @@ def read_access_token(token_file: Path | None) -> str | None:
     return token
 
 
+def size_text(size: int) -> str:
+    """`50 MB`, `4 KB`, `100 bytes`: an upload limit as a person reads it."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
+
+
+def too_large_message(limit: int) -> str:
+    return (f"The file is larger than the {size_text(limit)} upload limit; export a smaller file or raise "
+            f"{UPLOAD_LIMIT_ENV}.")
+
+
 def upload_limit_bytes() -> int:
     """The upload cap from `RATINGS_TO_PLEX_WEB_MAX_UPLOAD_MB` (default 50 MB)."""
     raw = os.environ.get(UPLOAD_LIMIT_ENV, "").strip()

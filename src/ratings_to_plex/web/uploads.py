@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, BinaryIO, Final, cast
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ..errors import UsageError
+from .settings import too_large_message
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -147,9 +148,7 @@ class _PartSink:
 
     def check(self) -> None:
         if self._too_big:
-            mb = self.limit / (1024 * 1024)
-            raise UploadTooLarge(f"The file is larger than the {mb:g} MB upload limit; export a smaller file or "
-                                 "raise RATINGS_TO_PLEX_WEB_MAX_UPLOAD_MB.")
+            raise UploadTooLarge(too_large_message(self.limit))
 
     def abort(self) -> None:
         self._close()

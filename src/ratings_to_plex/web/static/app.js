@@ -6,9 +6,24 @@
 (function () {
   document.documentElement.classList.add("js");
 
+  // A file over the upload limit is refused here, before it is sent (the server refuses it too).
+  function tooBig(el) {
+    var max = Number(el.getAttribute("data-max-bytes") || 0);
+    var file = el.files && el.files[0];
+    if (!max || !file || file.size <= max) { return false; }
+    var box = document.getElementById("too-big");
+    if (box) {
+      box.textContent = file.name + " is larger than the " + el.getAttribute("data-limit-text") + " upload limit.";
+      box.classList.remove("hidden");
+    }
+    el.value = "";
+    return true;
+  }
+
   // Selects and file inputs marked data-autosubmit submit their form when they change.
   document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () {
+      if (el.type === "file" && tooBig(el)) { return; }
       if (el.form) { el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit(); }
     });
   });
