@@ -386,3 +386,21 @@ def test_gui_refuses_what_the_session_refuses(same_name: tuple[Emulator, Emulato
     assert event(ctl, ev.Unfinished).run_id is None
     assert workers and set(workers) == {3}  # sync, resume and undo honour the configured count
     assert b.counters.writes() == 0
+
+
+def test_export_writes_the_chosen_servers_ratings(same_name: tuple[Emulator, Emulator], tmp_path: Path) -> None:
+    a, b = same_name
+    ctl, session, (label_a, label_b) = connected(tmp_path, a, b)
+    csv_from_library(b, tmp_path / "b.csv", 7, seed=3)
+    session.write(ctl._clients[label_b], session.preview(ctl._clients[label_b],
+                                                         session.read([tmp_path / "b.csv"])[0],
+                                                         SyncOptions(all_libraries=True)))
+    assert ctl.export(RunRequest(None, label_b, all_libraries=True), "json", tmp_path / "b.json")
+    done = event(ctl, c.Status)
+    assert done.level == "ok" and done.text.startswith("Exported ")
+    backup = session.read_backup(tmp_path / "b.json")
+    assert backup.server_id == b.machine_identifier  # the chosen server, not the first of that name
+    rated_on_b = {k for k, v in user_state(b).items() if v[0] is not None}
+    assert {i.rating_key for i in backup.items} == rated_on_b
+    assert ctl.export(RunRequest(None, label_a), "json", tmp_path / "a.json")
+    assert "Choose a library" in failure(ctl) and not (tmp_path / "a.json").exists()

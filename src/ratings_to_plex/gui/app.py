@@ -95,7 +95,8 @@ class App(ctk.CTk):
         self.login = LoginTab(self.tabs.tab("Login"), self.form, on_sign_in=self.controller.sign_in,
                               on_cancel=self.controller.cancel_sign_in, on_sign_out=self.controller.sign_out,
                               on_connect=self._connect, on_open_link=self._open_link)
-        self.source = SourceTab(self.tabs.tab("Source"), self.form, self.choose_file)
+        self.source = SourceTab(self.tabs.tab("Source"), self.form, self.choose_file,
+                                lambda fmt, path: self.controller.export(self.form.request(), fmt, path))
         self.filters = FiltersTab(self.tabs.tab("Filters"), self.form)
         self.options = OptionsTab(self.tabs.tab("Options"), self.form, list(POLICY_LABELS.values()))
         self.tabs.set("Login")

@@ -47,6 +47,7 @@ from .events import (
     SourceLoaded,
     Status,
 )
+from .export_jobs import ExportJobs
 from .journal_jobs import WRITE_JOBS, JournalJobs, _UndoEntry, finished_event
 from .state import RunRequest
 
@@ -70,7 +71,7 @@ class _PlanEntry:
     client: Connection
 
 
-class Controller(AccountJobs, JournalJobs):
+class Controller(AccountJobs, JournalJobs, ExportJobs):
     """Owns the engine state of one window (token, servers, source, plans) and the worker threads."""
 
     def __init__(self, engine: Engine | None = None) -> None:

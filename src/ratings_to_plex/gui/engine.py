@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..app import AppSession, Connection, Identity, Plan, ReadResult, RunInfo, RunSummary, Section, SyncOptions
     from ..app.account import PinLogin, ServerInfo
+    from ..app.backup import ExportResult
 
 
 class Engine:
@@ -136,6 +137,10 @@ class Engine:
                 on_progress(event.done, event.total, event.eta_s)
 
         return self.session.write(conn, plan, dry_run=dry_run, cancel=cancel, on_event=on_event)
+
+    def export_ratings(self, conn: Connection, options: SyncOptions, fmt: str, path: Path) -> ExportResult:
+        self._note("export_ratings")
+        return self.session.export_ratings(conn, options, fmt, path)
 
     # -- the journal: history, undo, resume ---------------------------------------------------------------
     def journal_runs(self) -> list[RunInfo]:

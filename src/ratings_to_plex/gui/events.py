@@ -23,6 +23,7 @@ SETTINGS: Final = "settings"
 HISTORY: Final = "history"
 UNDO_PLAN: Final = "undo-plan"
 CHECK: Final = "resume-check"
+EXPORT: Final = "export"
 
 
 # -- events (worker → window) -------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ class Form:
         self.mark_watched = tk.BooleanVar(master, False)
         self.discover = tk.BooleanVar(master, False)  # opt-in each time: it writes to the Plex account
         self.dry_run = tk.BooleanVar(master, False)
+        self.export_format = tk.StringVar(master, "JSON backup (restorable)")  # a key of EXPORT_FORMATS
         self.theme = tk.StringVar(master, "System")
         self.scale = tk.StringVar(master, "100%")
         self.url = tk.StringVar(master, "")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from tkinter import filedialog
 from typing import Any
 
 import customtkinter as ctk
 
+from .export_jobs import EXPORT_FORMATS
 from .form import Form
 from .state import SCALES, THEMES, TYPE_TOGGLES
 from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, button, check, label, option_menu
@@ -48,9 +50,11 @@ class GeneralTab:
 
 
 class SourceTab:
-    """Choose the export; shows what was detected in it."""
+    """Choose the export; shows what was detected in it. Below, the other direction: export the server's ratings
+    to a file (a JSON backup chosen here later restores them)."""
 
-    def __init__(self, tab: ctk.CTkFrame, form: Form, on_choose: Callable[[], Any]) -> None:
+    def __init__(self, tab: ctk.CTkFrame, form: Form, on_choose: Callable[[], Any],
+                 on_export: Callable[[str, Path], Any]) -> None:
         tab.grid_columnconfigure(0, weight=1)
         self.choose = button(tab, "Select Export File…", on_choose, width=220)
         self.choose.grid(row=0, column=0, sticky="w", padx=PAD, pady=(PAD, 2))
@@ -63,6 +67,28 @@ class SourceTab:
         self.details = label(tab, "", muted=True, wrap=WRAP)
         self.details.grid(row=4, column=0, sticky="w", padx=PAD)
         form.source_path.trace_add("write", lambda *_: self._show_path(form.source_path.get()))
+        self._build_export(tab, form, on_export)
+
+    def _build_export(self, tab: ctk.CTkFrame, form: Form, on_export: Callable[[str, Path], Any]) -> None:
+        label(tab, "Export your Plex ratings", bold=True).grid(row=5, column=0, sticky="w", padx=PAD,
+                                                              pady=(PAD * 2, 2))
+        row = ctk.CTkFrame(tab, fg_color="transparent")
+        row.grid(row=6, column=0, sticky="w", padx=PAD)
+        self.export_format = option_menu(row, form.export_format, list(EXPORT_FORMATS), width=200)
+        self.export_format.pack(side="left")
+        self.export = button(row, "Export…", lambda: self._ask_export(form, on_export), width=90)
+        self.export.pack(side="left", padx=(PAD, 0))
+        label(tab, "The chosen server and libraries; nothing in Plex changes.", muted=True, size=12,
+              wrap=WRAP).grid(row=7, column=0, sticky="w", padx=PAD)
+
+    def _ask_export(self, form: Form, on_export: Callable[[str, Path], Any]) -> None:
+        fmt, suffix = EXPORT_FORMATS[form.export_format.get()]
+        path = filedialog.asksaveasfilename(
+            parent=self.export.winfo_toplevel(), title="Export your Plex ratings to…", defaultextension=suffix,
+            initialdir=form.last_folder or str(Path.home()), initialfile=f"plex-ratings{suffix}",
+            filetypes=[(form.export_format.get(), f"*{suffix}"), ("All files", "*")])
+        if path:
+            on_export(fmt, Path(path))
 
     def _show_path(self, path: str) -> None:
         chosen = Path(path) if path else None
