@@ -20,6 +20,7 @@ import pytest
 
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from ratings_to_plex.web.sessions import SessionStore
 from ratings_to_plex.web.settings import WebSettings
 from tests.web_support import LONG_TOKEN, WebServer, csrf_of, messages
 
@@ -51,6 +52,7 @@ def test_without_the_token_pages_redirect_to_login_and_calls_get_401(guarded_web
         assert page.status_code == 303 and page.headers["location"] == "/login"
         api = client.get("/signin/status")
         assert api.status_code == 401 and api.headers["www-authenticate"] == "Bearer"
+        assert "set-cookie" not in api.headers and "set-cookie" not in page.headers  # no session for strangers
         assert client.post("/write").status_code == 401
         assert client.get("/events").status_code == 401
         assert client.get("/runs/1/log").status_code == 401
@@ -93,6 +95,18 @@ def test_loopback_server_refuses_other_host_names(open_web: WebServer) -> None:
         assert client.get("/", headers={"Host": f"localhost:{open_web.port}"}).status_code == 200
         refused = client.get("/", headers={"Host": f"rebind.evil.example:{open_web.port}"})
         assert refused.status_code == 400
+
+
+def test_anonymous_sessions_are_evicted_before_logged_in_ones() -> None:
+    store = SessionStore(max_sessions=3)
+    logged_in = store.create(authenticated=True)
+    login_forms = [store.create() for _ in range(5)]
+    assert store.get(logged_in.id) is logged_in
+    assert [store.get(s.id) is not None for s in login_forms] == [False, False, False, True, True]
+    stale = SessionStore(idle_s=0.0)
+    old = stale.create(authenticated=True)
+    time.sleep(0.01)
+    assert stale.get(old.id) is None  # an idle session expires
 
 
 # -- same origin and CSRF ---------------------------------------------------------------------------------------

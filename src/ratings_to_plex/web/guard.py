@@ -75,19 +75,18 @@ class Guard:
         if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             await self.app(scope, receive, send)
             return
-        cookies = cookie_parser(headers.get("cookie", ""))
-        session = self.store.get(cookies.get(COOKIE))
-        new_session = session is None
-        if session is None:
-            session = self.store.create(authenticated=self.settings.access_token is None)
+        session = self.store.get(cookie_parser(headers.get("cookie", "")).get(COOKIE))
         bearer = bearer_ok(headers, self.settings.access_token)
-        scope.setdefault("state", {})["session"] = session
-        scope["state"]["bearer"] = bearer
-        if new_session:
-            send = with_session_cookie(send, session.id, self.settings.secure_cookies)
-        if not (session.authenticated or bearer) and path != LOGIN_PATH:
+        open_server = self.settings.access_token is None
+        if not (open_server or bearer or path == LOGIN_PATH or (session is not None and session.authenticated)):
+            # Refused before any session is made: anonymous requests cannot crowd real sessions out.
             await _refuse_unauthenticated(scope, headers)(scope, receive, send)
             return
+        if session is None:
+            session = self.store.create(authenticated=open_server)
+            send = with_session_cookie(send, session.id, self.settings.secure_cookies)
+        scope.setdefault("state", {})["session"] = session
+        scope["state"]["bearer"] = bearer
         if scope["method"] not in SAFE_METHODS:
             refusal, receive = await self._check_write(scope, headers, receive, session, bearer)
             if refusal is not None:

@@ -85,6 +85,7 @@ async def login_page(request: Request) -> Response:
 
 async def login_submit(request: Request) -> Response:
     """Check the access token; on success a new session id (an id planted before login is worthless)."""
+    import asyncio
     import hmac
 
     ctx = ctx_of(request)
@@ -95,6 +96,7 @@ async def login_submit(request: Request) -> Response:
     if token is None:
         return RedirectResponse("/", 303)
     if not hmac.compare_digest(given.encode(), token.encode()):
+        await asyncio.sleep(1.0)  # guessing costs time
         flash(session, "error", "That is not the access token this server was started with.")
         return RedirectResponse("/login", 303)
     fresh = ctx.store.rotate(session, authenticated=True)

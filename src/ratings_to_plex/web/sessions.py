@@ -71,7 +71,9 @@ class SessionStore:
         with self._lock:
             self._sessions[session.id] = session
             while len(self._sessions) > self.max_sessions:
-                evicted.append(self._sessions.popitem(last=False)[1])
+                # The least recently used session not logged in goes first (a login form left open).
+                anonymous = next((k for k, v in self._sessions.items() if not v.authenticated), None)
+                evicted.append(self._sessions.pop(anonymous) if anonymous else self._sessions.popitem(last=False)[1])
         for old in evicted:
             self._drop(old)
         return session
