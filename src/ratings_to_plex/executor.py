@@ -11,18 +11,31 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .apply import DEFAULT_WORKERS, FAILED, UPDATED, Outcome, Progress, RunStopped, apply_plan
+from .apply import CANCELLED, DEFAULT_WORKERS, FAILED, UPDATED, Outcome, Progress, RunStopped, apply_plan
 from .errors import RatingsToPlexError
 from .journal import JournalDB, RunRecorder, file_hash
-from .model import Identity, RunInfo, RunKind, RunStatus, RunSummary
+from .model import ChangeState, Identity, RunInfo, RunKind, RunStatus, RunSummary
 from .plan import Change, Plan
 from .plex.client import PlexClient
-from .report import Tally, breakdown_lines, counts_key, skip_line, stamp, tally, update_line, watched_line
+from .report import (
+    Tally,
+    breakdown_lines,
+    counts_key,
+    decision_lines,
+    plan_summary,
+    skip_line,
+    stamp,
+    tally,
+    update_line,
+    watched_line,
+)
 from .report import write_unmatched_csv as _write_csv
 from .resume import GONE, run_counts
+from .resume_report import interrupted_csv, resumed_csv
 from .runlog import RunLog
 from .undo import ALREADY_RESTORED, CHANGED_SINCE, MARKED_UNWATCHED, ready_followups, undo_counts
 
@@ -39,23 +52,23 @@ def run_plan(client: PlexClient, plan: Plan, *, journal: JournalDB, report_dir: 
     """
     cancel = cancel or threading.Event()
     identity = identity or Identity(client.machine_identifier, None, client.name, client.url)
-    when = stamp()
-    log = RunLog(report_dir, when, echo)
+    log = RunLog(report_dir, stamp(), echo)
+    when = log.when  # unique in the folder: the run's log file and its CSV share it
     recorder = None
     if not (dry_run and plan.kind is RunKind.RESUME):  # a resume's dry run leaves its run untouched
-        recorder = _open_run(journal, plan, dry_run, identity)
+        recorder = _open_run(journal, plan, dry_run, identity, when)
     run_id = recorder.run_id if recorder else _target(plan).id
     try:
-        log.line(_header(run_id, plan, client.name, dry_run))
-        _log_skips(log, plan)
+        _log_start(log, plan, journal, run_id, client, dry_run)
         outcomes: list[Outcome] = []
         status = RunStatus.DRY_RUN if dry_run else RunStatus.DONE
         if dry_run:
             for change in plan.writes:
+                library = log.places.get(change.item.rating_key, "")
                 if change.set_rating:
-                    log.line(update_line(change, dry_run=True))
+                    log.line(update_line(change, dry_run=True, library=library))
                 if change.watched is not None:
-                    log.line(watched_line(change, dry_run=True))
+                    log.line(watched_line(change, dry_run=True, library=library))
         else:
             assert recorder is not None
             outcomes, status = _write(client, plan, recorder, log, workers, cancel, on_progress)
@@ -79,7 +92,7 @@ def _target(plan: Plan) -> RunInfo:
     return plan.target
 
 
-def _open_run(journal: JournalDB, plan: Plan, dry_run: bool, identity: Identity) -> RunRecorder:
+def _open_run(journal: JournalDB, plan: Plan, dry_run: bool, identity: Identity, when: str) -> RunRecorder:
     """A new journaled run for a sync or an undo; the reopened run itself for a resume."""
     where = {"server_name": identity.server_name, "server_url": identity.server_url,
              "machine_id": identity.machine_id, "user_id": identity.user_id,
@@ -101,20 +114,54 @@ def _open_run(journal: JournalDB, plan: Plan, dry_run: bool, identity: Identity)
         source_format=source.format if source else None, libraries=plan.libraries,
         options={"policy": plan.options.policy, "force": plan.options.force,
                  "mark_watched": plan.options.mark_watched,
-                 "types": sorted(plan.types) if plan.types else "all"},
+                 "types": sorted(plan.types) if plan.types else "all",
+                 "report_stamp": when},  # a resume finds this run's unmatched CSV by it
         counts={counts_key(k): v for k, v in tally(plan, [], True).counts.items()},  # as planned, for --resume
         **where)
 
 
-def _header(run_id: int, plan: Plan, server: str, dry_run: bool) -> str:
+def _log_start(log: RunLog, plan: Plan, journal: JournalDB, run_id: int, client: PlexClient, dry_run: bool) -> None:
+    """The run's first lines: what was detected and planned (the log files only: each interface already showed
+    them in its own words), the header, then every row that will not be written and why."""
+    source = plan.source
+    if source is not None:
+        log.record(f"Detected: {source.description}, {len(source.rows) + len(source.problems)} rows "
+                   f"({source.file.name})")
+    if plan.kind is RunKind.SYNC:
+        log.record(plan_summary(plan))
+    log.places = _places(plan, client)
+    already = 0
+    if plan.kind is RunKind.RESUME:
+        already = len(journal.changes(_target(plan).id, (ChangeState.APPLIED,)))
+    log.line(_header(run_id, plan, client.name, dry_run, already))
+    _log_skips(log, plan)
+    for warning, text in decision_lines(plan):
+        (log.warning if warning else log.line)(text)
+
+
+def _places(plan: Plan, client: PlexClient) -> dict[int, str]:
+    """Rating key → library title for items whose title is also planned in another library (`Dune (2021)` in
+    Movies and in Movies 4K), so their lines can be told apart."""
+    seen = Counter(c.item.display_title for c in plan.writes)
+    copies = [c.item for c in plan.writes if seen[c.item.display_title] > 1]
+    if not copies:
+        return {}
+    try:
+        titles = {s.key: s.title for s in client.sections()}
+    except RatingsToPlexError:
+        return {}
+    return {i.rating_key: titles[i.section_id] for i in copies if i.section_id in titles}
+
+
+def _header(run_id: int, plan: Plan, server: str, dry_run: bool, already: int = 0) -> str:
     dry = " — dry run, nothing will be written" if dry_run else ""
     run = plan.target
     if plan.kind is RunKind.UNDO and run is not None:
         return f"Run {run_id}: undo of run {run.id} ({run.file or run.kind}) on {server}{dry}"
     if plan.kind is RunKind.RESUME and run is not None:
         gone = f", {len(plan.gone)} no longer on the server" if plan.gone else ""
-        return (f"Resuming run {run.id} ({run.file or 'plan'} → {server}): {len(plan.landed)} change(s) already "
-                f"written before the interruption, {len(plan.changes)} to write{gone}{dry}")
+        return (f"Resuming run {run.id} ({run.file or 'plan'} → {server}): {already + len(plan.landed)} change(s) "
+                f"already written before the interruption, {len(plan.changes)} to write{gone}{dry}")
     what = plan.source.description if plan.source else "plan"
     return f"Run {run_id}: {what} → {server} ({', '.join(plan.libraries)}){dry}"
 
@@ -188,11 +235,17 @@ def _write(client: PlexClient, plan: Plan, recorder: RunRecorder, log: RunLog, w
     try:
         written = apply_plan(client, plan.changes, workers=workers, journal=seam, on_outcome=logged,
                              on_progress=progress, cancel=cancel)
+        skipped_phase = len(plan.followups) if plan.followups and cancel.is_set() else 0
         if plan.followups and not cancel.is_set():
             progress.next_phase()
             written += apply_plan(client, ready_followups(plan, written), workers=workers, journal=seam,
                                   on_outcome=logged, on_progress=progress, cancel=cancel)
-        status = RunStatus.CANCELLED if cancel.is_set() else RunStatus.DONE
+        left = sum(1 for o in written if o.status == CANCELLED) + skipped_phase
+        # A cancel that came after the last write cancelled nothing: the run is done, not "not attempted".
+        status = RunStatus.CANCELLED if left else RunStatus.DONE
+        if left:
+            log.warning(f"Cancelled: {len(written) + skipped_phase - left} of {len(written) + skipped_phase} "
+                        f"change(s) written, {left} not attempted; the run can be resumed to write them.")
     except RunStopped as stop:
         written, status = written + stop.outcomes, RunStatus.STOPPED
         log.warning(str(stop))
@@ -214,10 +267,20 @@ def _count(plan: Plan, outcomes: Sequence[Outcome], dry_run: bool, journal: Jour
             return Tally(), None
         run = plan.target
         assert run is not None
-        result = Tally(run_counts(run, journal.changes(run.id)))
+        records = journal.changes(run.id)
+        result = Tally(run_counts(run, records))
         for line in breakdown_lines(result.counts):
             log.line(line)
-        return result, None
+        # Its own CSV: the interrupted run's rows, without those whose item is now written.
+        stamp_of = str(run.options.get("report_stamp") or "")
+        previous = interrupted_csv(report_dir, stamp_of)
+        csv_path = None
+        if previous is not None:
+            written = {r.rating_key for r in records if r.state == ChangeState.APPLIED}
+            csv_path = resumed_csv(previous, stamp_of, when, written)
+        if csv_path:
+            log.line(f"Rows still unmatched written to {csv_path}")
+        return result, csv_path
     result = tally(plan, outcomes, dry_run)
     csv_path = None
     if plan.source:
@@ -227,7 +290,7 @@ def _count(plan: Plan, outcomes: Sequence[Outcome], dry_run: bool, journal: Jour
                                   when)
         except OSError as exc:  # a report we cannot write must not leave the journaled run unfinished
             log.warning(f"Could not write the unmatched rows to {report_dir}: {exc.strerror or exc}")
-    for line in breakdown_lines(result.counts):
+    for line in breakdown_lines(result.counts, dry_run):
         log.line(line)
     if csv_path:
         log.line(f"Unmatched rows written to {csv_path}")

@@ -43,20 +43,25 @@ def stars(rating: float) -> str:
     return f"{rating / 2:.1f}★"
 
 
-def update_line(change: Change, dry_run: bool = False) -> str:
-    """`Updated Plex rating for "Inception (2010)" to 8 (4.0★)` — the seed's wording, kept exactly."""
+def update_line(change: Change, dry_run: bool = False, library: str = "") -> str:
+    """`Updated Plex rating for "Inception (2010)" to 8 (4.0★)` — the seed's wording, kept exactly; `library` names
+    the library (` in Movies 4K`) for a title whose copies in several libraries would otherwise read the same."""
     verb = "Would update" if dry_run else "Updated"
-    where = " on Plex Discover" if on_discover(change.item) else ""
+    where = " on Plex Discover" if on_discover(change.item) else _in(library)
     if change.new_rating is None:
         return f'{"Would clear" if dry_run else "Cleared"} Plex rating for "{change.item.display_title}"{where}'
     return f'{verb} Plex rating for "{change.item.display_title}"{where} to {fmt_rating(change.new_rating)} ' \
            f"({stars(change.new_rating)})"
 
 
-def watched_line(change: Change, dry_run: bool = False) -> str:
+def watched_line(change: Change, dry_run: bool = False, library: str = "") -> str:
     state = "watched" if change.watched else "unwatched"
-    where = " on Plex Discover" if on_discover(change.item) else ""
+    where = " on Plex Discover" if on_discover(change.item) else _in(library)
     return f'{"Would mark" if dry_run else "Marked"} "{change.item.display_title}"{where} as {state}'
+
+
+def _in(library: str) -> str:
+    return f" in {library}" if library else ""
 
 
 def skip_line(change: Change) -> str:
@@ -66,6 +71,20 @@ def skip_line(change: Change) -> str:
     if change.skip == KEPT_EXISTING:
         return f'Kept existing rating {old} for "{title}" (policy only-empty)'
     return f'Kept rating {old} for "{title}": Plex\'s rating is newer (policy newer)'
+
+
+def decision_lines(plan: Plan) -> list[tuple[bool, str]]:
+    """A line for every row that will not be written, (is_warning, text): unusable rows, and rows not found,
+    ambiguous (naming every candidate), of the wrong type or filtered out — so the log covers every decision."""
+    lines = [(True, f"{p.label}: line {p.line}: {p.reason}") for p in plan.problems]
+    for m in plan.matches:
+        if m.status == MATCHED:
+            continue
+        year = f" ({m.row.year})" if m.row.year else ""
+        reason = f": {m.reason}" if m.reason else ""
+        lines.append((m.status != FILTERED, f'{_MATCH_LABEL[m.status]}: "{m.row.title}{year}" (line {m.row.line})'
+                                            f"{reason}"))
+    return lines
 
 
 @dataclass
@@ -128,8 +147,18 @@ def tally(plan: Plan, outcomes: Iterable[Outcome], dry_run: bool) -> Tally:
     return t
 
 
-def breakdown_lines(counts: dict[str, int]) -> list[str]:
-    return ["Breakdown:"] + [f"  {label}: {counts[label]}" for label in BREAKDOWN + EXTRA]
+DRY_RUN_LABELS: Final = {"Updated": "Would update", "Marked watched": "Would mark watched",
+                          "Rated on Discover": "Would rate on Discover"}
+
+
+def shown_label(label: str, dry_run: bool = False) -> str:
+    """A breakdown label as a person reads it: a dry run wrote nothing, so it says what *would* be written (the
+    JSON keys and the real run's labels stay those of INTERFACES.md)."""
+    return DRY_RUN_LABELS.get(label, label) if dry_run else label
+
+
+def breakdown_lines(counts: dict[str, int], dry_run: bool = False) -> list[str]:
+    return ["Breakdown:"] + [f"  {shown_label(label, dry_run)}: {counts[label]}" for label in BREAKDOWN + EXTRA]
 
 
 def stamp(now: datetime | None = None) -> str:

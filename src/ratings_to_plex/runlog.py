@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -78,14 +79,17 @@ class RunLog:
 
     def __init__(self, folder: Path, when: str, echo: Callable[[str], None] | None = None) -> None:
         self.folder = folder
+        self.when = when  # the stamp this run's files share; `_claim` makes it unique in the folder
         self.path = folder / f"RatingsUpdateLog_{when}.log"
         self.echo = echo
+        self.places: dict[int, str] = {}  # rating key → library, for titles with copies in several libraries
         self.logger = logging.getLogger(f"ratings_to_plex.run.{next(_ids)}")
         self.logger.setLevel(logging.INFO)
         self.logger.propagate = False
         self._handlers: list[logging.Handler] = []
         try:
             private_dir(folder)
+            self._claim()
             handlers: list[logging.Handler] = [
                 _RotatingHandler(folder / "RatingsToPlex.log", maxBytes=5_000_000, backupCount=3,
                                  encoding="utf-8", errors="replace"),
@@ -100,6 +104,26 @@ class RunLog:
             handler.addFilter(RedactingFilter())
             self.logger.addHandler(handler)
             self._handlers.append(handler)
+
+    def _claim(self) -> None:
+        """Create this run's own log file: two runs started in the same second (two terminals, a window and a
+        script) must not write into one file, so the second gets `…_HHMMSS_2.log` (and its CSV the same stamp)."""
+        base = self.when
+        for n in range(1, 1000):
+            when = base if n == 1 else f"{base}_{n}"
+            path = self.folder / f"RatingsUpdateLog_{when}.log"
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue
+            self.when, self.path = when, path
+            return
+
+    def record(self, text: str) -> None:
+        """A line for the log files only (the interface already showed it in its own words)."""
+        if self.logger.isEnabledFor(logging.INFO):
+            text = clean_text(redact(text))
+            self.logger.handle(logging.LogRecord(self.logger.name, logging.INFO, __file__, 0, "%s", (text,), None))
 
     def line(self, text: str, level: int = logging.INFO) -> None:
         text = clean_text(redact(text))  # titles and error bodies come from the server: no escapes, no fake lines
@@ -118,9 +142,10 @@ class RunLog:
             self.warning(f'Rate failed for "{o.change.item.display_title}": {o.error}')
             return
         if o.rated:
-            self.line(update_line(o.change).replace("Updated Plex rating", f"{verb} Plex rating", 1))
+            library = self.places.get(o.change.item.rating_key, "")
+            self.line(update_line(o.change, library=library).replace("Updated Plex rating", f"{verb} Plex rating", 1))
         if o.watched:
-            self.line(watched_line(o.change))
+            self.line(watched_line(o.change, library=self.places.get(o.change.item.rating_key, "")))
 
     def close(self) -> None:
         for handler in self._handlers:

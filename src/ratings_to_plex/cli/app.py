@@ -29,7 +29,7 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-state = {"verbose": False}
+state: dict[str, Any] = {"verbose": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,15 +42,23 @@ def friendly_errors(func: F) -> F:
         previous = None
         if threading.current_thread() is threading.main_thread():  # SIGTERM stops like Ctrl-C, not like kill -9
             previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        state.update(run_ids=[], json_printed=False, message="")
+        as_json = bool(kwargs.get("as_json"))
         try:
             return func(*args, **kwargs)
         except RatingsToPlexError as exc:
             err.print(f"error: {redact(str(exc))}", markup=False)
+            _json_error(as_json, redact(str(exc)), exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("Cancelled.", markup=False)
+            _json_error(as_json, "Cancelled.", 130)
             raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort, SystemExit):
+        except typer.Exit as exc:
+            if exc.exit_code or state["message"]:
+                _json_error(as_json, state["message"] or f"Stopped with exit code {exc.exit_code}.", exc.exit_code)
+            raise
+        except (typer.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug: say so plainly, details only with --verbose
             if state["verbose"]:
@@ -59,12 +67,26 @@ def friendly_errors(func: F) -> F:
                 err.print(redact(traceback.format_exc()), markup=False)
             err.print(f"error: unexpected {type(exc).__name__}: {redact(str(exc))[:300]}", markup=False)
             err.print("This is a bug in ratings-to-plex; run again with --verbose for details.", markup=False)
+            _json_error(as_json, f"unexpected {type(exc).__name__}: {redact(str(exc))[:300]}", 1)
             raise typer.Exit(1) from None
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _json_error(as_json: bool, message: str, code: int) -> None:
+    """`--json` promises one JSON object on stdout: when a command ends on an error before printing its own, this
+    is it — the error, the exit code, and the ids of the runs already written (a second file can fail after the
+    first was imported)."""
+    if not as_json or state["json_printed"]:
+        return
+    import json
+
+    print(json.dumps({"error": message, "exit_code": code, "run_ids": list(state["run_ids"])},
+                     ensure_ascii=False))
+    state["json_printed"] = True
 
 
 @app.callback()

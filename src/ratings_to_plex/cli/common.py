@@ -12,12 +12,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..app import DEFAULT_WORKERS, AppSession, Connection, Event, LogLine, ProgressUpdate, RunStatus, RunSummary
 from ..app.account import load_token
+from ..app.connection import normalise_url
 from ..errors import AuthError, UsageError
-from .app import err
+from ..security import strip_credentials
+from .app import err, state
 
 URL_OPT = typer.Option(None, "--url", envvar="PLEX_URL", help="Server URL, e.g. http://192.168.1.10:32400.")
 TOKEN_OPT = typer.Option(None, "--token", envvar="PLEX_TOKEN", help="Plex token (or sign in once with `login`).",
@@ -41,6 +44,10 @@ def connect(session: AppSession, url: str | None, token: str | None, server: str
             user: str | None = None) -> Connection:
     """A connected server from --url/--token, or from the stored sign-in and --server (or the remembered one);
     with `user` (--user), as that Plex Home user, with their own token (cli/users_cmd.py)."""
+    if url and server:
+        raise UsageError("--url and --server both say which server to use: pass only one of them.")
+    shown = strip_credentials(normalise_url(url)) if url else server or "your server"
+    err.print(f"Connecting to {shown}…", markup=False)  # at once: a slow server must not look like a hang
     if user:
         from .users_cmd import connect_as
 
@@ -60,17 +67,27 @@ def confirm_write(question: str, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise UsageError("Refusing to write without confirmation: no terminal to ask on. Add --yes to proceed.")
-    if not typer.confirm(question, default=False, err=True):
+    try:
+        confirmed = typer.confirm(question, default=False, err=True)
+    except typer.Abort:  # Ctrl-C (or Ctrl-D) at the prompt is a cancel like any other: exit 130
+        err.print("\nCancelled: nothing written.", markup=False)
+        state["message"] = "Cancelled: nothing written."
+        raise typer.Exit(130) from None
+    if not confirmed:
         err.print("Nothing written.", markup=False)
+        state["message"] = "Nothing written: the write was not confirmed."
         raise typer.Exit(0)
 
 
-def progress_reporter(enabled: bool) -> tuple[Callable[[ProgressUpdate], None], Callable[[], None]]:
-    """A rich bar on a terminal, plain lines every 10 % when piped; returns (callback, close)."""
+def progress_reporter(enabled: bool, console: Console | None = None,
+                      ) -> tuple[Callable[[ProgressUpdate], None], Callable[[], None]]:
+    """A rich bar on a terminal, plain lines every 10 % when piped; returns (callback, close). The bar lives on
+    `console`, the one the run's lines are printed on, so rich keeps it below them instead of both garbling."""
     started = time.monotonic()
-    if enabled and err.is_terminal and not os.environ.get("CI"):
+    console = console or err
+    if enabled and console.is_terminal and not os.environ.get("CI"):
         bar = Progress(TextColumn("Writing"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, transient=True)
+                       TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console, transient=True)
         task = bar.add_task("write", total=None, rate="")
         bar.start()
 
@@ -94,11 +111,13 @@ def progress_reporter(enabled: bool) -> tuple[Callable[[ProgressUpdate], None], 
 
 
 @contextmanager
-def writing(enabled: bool, echo: Callable[[str], None]) -> Iterator[tuple[threading.Event, Callable[[Event], None]]]:
+def writing(enabled: bool, echo: Callable[[str], None], console: Console | None = None,
+            ) -> Iterator[tuple[threading.Event, Callable[[Event], None]]]:
     """Around a write: Ctrl-C and SIGTERM stop new writes (those in flight finish and are journaled) instead of
-    killing the process, and the session's events become lines and a progress bar. Yields (cancel, on_event)."""
+    killing the process, and the session's events become lines and a progress bar (on `console`, where `echo`
+    prints). Yields (cancel, on_event)."""
     cancel = threading.Event()
-    update, close = progress_reporter(enabled)
+    update, close = progress_reporter(enabled, console)
 
     def on_event(event: Event) -> None:
         if isinstance(event, LogLine):
@@ -134,3 +153,4 @@ def print_json(summaries: list[RunSummary], extra: dict[str, object] | None = No
     payload = summaries[0].to_json() if len(summaries) == 1 else {
         **summaries[-1].to_json(), "runs": [s.to_json() for s in summaries]}
     print(json.dumps({**payload, **(extra or {})}, ensure_ascii=False))
+    state["json_printed"] = True

@@ -63,6 +63,7 @@ def history(
     move_aside: bool = typer.Option(False, "--move-journal-aside", help="If the run journal is damaged, rename it "
                                     "(it is kept beside the new one) and start a new one."),
     user: str = USER_OPT,
+    all_runs: bool = typer.Option(False, "--all", help="Also list dry runs (they wrote nothing)."),
 ) -> None:
     """List past runs, newest first, with the run id that `undo` takes.
 
@@ -70,7 +71,7 @@ def history(
     """
     session = make_session(None)
     try:
-        runs = session.history(include_dry_runs=True)
+        runs = session.history(include_dry_runs=all_runs or as_json)
     except JournalCorrupt as exc:
         if not (move_aside or (sys.stdin.isatty() and not as_json
                                and typer.confirm(f"{exc}\nMove it aside now?", default=False, err=True))):
@@ -86,26 +87,32 @@ def history(
     if as_json:
         print(json.dumps({"runs": [run_json(r) for r in runs]}, ensure_ascii=False))
     elif not runs:
-        out.print("No runs yet.", markup=False)
+        hidden = 0 if all_runs else len(session.history(include_dry_runs=True))
+        out.print(f"No runs that wrote anything yet ({hidden} dry run(s): add --all to list them)." if hidden
+                  else "No runs yet.", markup=False)
     else:
         out.print(_runs_table(runs))
+        if not all_runs and (hidden := len(session.history(include_dry_runs=True)) - len(session.history())):
+            out.print(f"({hidden} dry run(s) not shown: add --all to list them.)", markup=False)
 
 
 def _runs_table(runs: list[RunInfo]) -> Table:
+    """One line per run, readable at 80 columns: file and server names are shortened with "…" rather than folded
+    over several lines (`history --json` has them whole)."""
     table = Table(title="Runs (newest first)", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                  padding=(0, 1, 0, 0))
-    for col in ("Run", "Date", "Kind", "File", "Server", "Updated", "Failed", "Status", "Undone"):
-        if col in ("File", "Server"):  # the long ones fold; the rest keep their width on an 80-column terminal
-            table.add_column(col, overflow="fold", ratio=1)
-        else:
-            table.add_column(col, justify="right" if col in ("Run", "Updated", "Failed") else "left",
-                             no_wrap=col != "Date", min_width=10 if col == "Date" else len(col))
+                  padding=(0, 0, 0, 0))
+    for col in ("Run", "Started", "Kind", "File", "Server", "Wrote", "Failed", "Status"):
+        long = col in ("File", "Server")
+        table.add_column(col, justify="right" if col in ("Run", "Wrote", "Failed") else "left", no_wrap=True,
+                         overflow="ellipsis", min_width=None if long else len(col),
+                         max_width={"File": 16, "Server": 12}.get(col))
     for r in runs:
         kind = f"undo {r.undo_of}" if r.kind == "undo" else r.kind
         server = (r.server_name or "") + (f" as {r.user_name}" if r.user_name else "")
-        table.add_row(str(r.id), _when(r.started_at)[:16], kind, Path(r.file).name if r.file else "",
-                      server, str(r.applied), str(r.failed), r.status,
-                      f"by {r.undone_by}" if r.undone_by else "")
+        status = f"undone by {r.undone_by}" if r.undone_by else str(r.status).replace("_", " ")
+        started = datetime.fromtimestamp(r.started_at).strftime("%m-%d %H:%M") if r.started_at else ""
+        table.add_row(str(r.id), started, kind, Path(r.file).name if r.file else "", server, str(r.applied),
+                      str(r.failed), status)
     return table
 
 
@@ -141,8 +148,11 @@ def undo(
 
     Example: ratings-to-plex undo --last --token $PLEX_TOKEN --yes
     """
-    if (run_id is None) == (not last):
-        raise UsageError("Say which run to undo: a RUN_ID (see `ratings-to-plex history`) or --last, not both.")
+    if run_id is not None and last:
+        raise UsageError("Pass a RUN_ID or --last, not both.")
+    if run_id is None and not last:
+        raise UsageError("Say which run to undo: `ratings-to-plex undo RUN_ID` (the ids are in `ratings-to-plex "
+                         "history`), or `ratings-to-plex undo --last` for the newest run that wrote something.")
     console = err if as_json else out
 
     def echo(line: str) -> None:
@@ -162,7 +172,7 @@ def undo(
         console.print(_undo_table(plan.writes))
     elif plan.writes:
         confirm_write(f"Restore {len(plan.writes)} item(s) on {conn.name}?", yes)
-    with writing(not dry_run and bool(plan.writes), echo) as (cancel, on_event):
+    with writing(not dry_run and bool(plan.writes), echo, console) as (cancel, on_event):
         summary = session.write(conn, plan, dry_run=dry_run, cancel=cancel, on_event=on_event)
     echo(f"Run id: {summary.run_id}" + (" (dry run: nothing was written)" if dry_run else ""))
     if as_json:
@@ -221,7 +231,7 @@ def run_resume(session: AppSession, files: list[Path], *, url: str | None, token
             console.print(plan_table(plan, conn))
         elif plan.changes:
             confirm_write(f"Write the remaining {len(plan.changes)} change(s) to {conn.name}?", yes)
-        with writing(not options.dry_run and bool(plan.changes), echo) as (cancel, on_event):
+        with writing(not options.dry_run and bool(plan.changes), echo, console) as (cancel, on_event):
             summary = session.write(conn, plan, dry_run=options.dry_run, cancel=cancel, on_event=on_event)
         echo(f"Run id: {summary.run_id}")
         if summary.status in ("cancelled", "stopped"):

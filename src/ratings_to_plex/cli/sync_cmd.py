@@ -14,7 +14,7 @@ from ..app.format import fmt_rating, plan_summary, rows_in, stars
 from ..errors import RatingsToPlexError, UsageError
 from ..plex.discover import DISCOVER_LIBRARY, DISCOVER_SECTION
 from ..sources.model import TITLE_TYPES as TITLE_TYPES_ALL
-from .app import app, err, friendly_errors, out
+from .app import app, err, friendly_errors, out, state
 from .common import (
     INSECURE_OPT,
     JSON_OPT,
@@ -89,7 +89,7 @@ def run_sync(session: AppSession, conn: Connection, files: list[Path], options: 
         elif plan.writes:
             echo(plan_summary(plan) + ". Add --dry-run to review every change.")
             confirm_write(f"Write {len(plan.writes)} change(s) to {conn.name}?", yes)
-        with writing(not options.dry_run and bool(plan.writes), echo) as (cancel, on_event):
+        with writing(not options.dry_run and bool(plan.writes), echo, console) as (cancel, on_event):
             summary = session.write(conn, plan, dry_run=options.dry_run, cancel=cancel, on_event=on_event)
         if options.dry_run:
             tail = " (dry run: nothing was written)"
@@ -100,7 +100,11 @@ def run_sync(session: AppSession, conn: Connection, files: list[Path], options: 
         echo(f"Run id: {summary.run_id}{tail}")
         if summary.status in (RunStatus.CANCELLED, RunStatus.STOPPED):
             echo(f"Run {summary.run_id} did not finish: add --resume to the same command to finish it.")
+        elif failed := summary.counts.get("Rate failed errors", 0):
+            echo(f"{failed} write(s) failed (see the lines above and the unmatched CSV): run the same command again "
+                 "to retry them — only what is still different from your file is written.")
         summaries.append(summary)
+        state["run_ids"].append(summary.run_id)
         new = exit_code(summary)
         code = new if new in (3, 130) or code == 0 else code
     if as_json:
@@ -162,6 +166,8 @@ def sync(
 
     Example: ratings-to-plex sync ratings.csv --url http://127.0.0.1:32400 --token T --library Movies --dry-run
     """
+    if library and all_libraries:
+        raise UsageError(f"--library {library[0]} and --all-libraries contradict each other: pass one of them.")
     options = SyncOptions(libraries=tuple(library), all_libraries=all_libraries, types=parse_types(types),
                           plan=PlanOptions(force=force, policy=policy, mark_watched=mark_watched), dry_run=dry_run,
                           workers=workers, lookup=lookup, discover=discover)

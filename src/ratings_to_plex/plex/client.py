@@ -73,6 +73,11 @@ class ItemGone(PlexError):
     """Raised for a 404: the server has no such item (deleted, or in the trash) — and only then."""
 
 
+# Connecting: one short retry. A server that accepts the connection and never answers (a stuck PMS, a wrong port
+# behind a firewall that swallows packets) would otherwise hold the user for 6 × 30 s before any word.
+CONNECT_RETRY: Final = RetryPolicy(attempts=1, timeout_s=6.0, deadline_s=15.0)
+
+
 class PlexClient:
     """A connected server. Thread-safe for the calls below (requests' pool is shared, plexapi holds no state)."""
 
@@ -92,10 +97,16 @@ class PlexClient:
         register_secret(token)
         client_identifier()  # the server sees this installation's own X-Plex-Client-Identifier (credentials.py)
         policy = retry or RetryPolicy()
-        session = make_session(verify=verify, retry=policy, pool_size=pool_size)
+        first = retry or CONNECT_RETRY  # a server that never answers is told within ~15 s, not minutes
+        session = make_session(verify=verify, retry=first, pool_size=pool_size)
         url = url.rstrip("/")
         with plex_errors(url):
-            server = SafePlexServer(url, token, session=session, timeout=policy.timeout_s)
+            server = SafePlexServer(url, token, session=session, timeout=first.timeout_s)
+        if first is not policy:  # it answered: big listings and writes get the patient policy from now on
+            adapter = policy.adapter(pool_size)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            server._timeout = policy.timeout_s
         return cls(server, strip_credentials(url))  # user:password@ in a URL is never stored or shown
 
     def sections(self) -> list[Section]:
