@@ -131,3 +131,14 @@ def test_preview_table_pages_sorts_and_filters_on_the_server(web: WebServer, emu
     one = rows[0]
     filtered = re.findall(r"<tr class=\"cat-[^\"]+\">\s*<td>([^<]*)</td>", browser.page(f"?q={one}"))
     assert filtered and all(one.casefold() in title.casefold() for title in filtered)
+
+
+def test_url_as_pasted_connects_and_sign_out_forgets(web: WebServer, emu: Emulator) -> None:
+    browser = Browser(web)
+    browser.post("/signin/token", url=emu.url.removeprefix("http://") + "/web/index.html#!/", token=emu.token)
+    assert "Connected to" in browser.page()  # the app reads a URL without scheme, or Plex Web's address
+    browser.post("/signout")
+    page = browser.page()
+    assert 'data-testid="signin-pin"' in page and "Connected to" not in page
+    browser.post("/signin/token", url=emu.url, token="not-the-token")
+    assert any("rejected" in m.casefold() or "token" in m.casefold() for m in messages(browser.page()))

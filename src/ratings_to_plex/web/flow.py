@@ -173,9 +173,9 @@ def choose_server(flow: Flow, services: Services, machine_id: str) -> None:
 
 
 def connect_url(flow: Flow, services: Services, url: str, token: str) -> None:
-    """Connect to a server by URL + token (no plex.tv involved)."""
-    if not url.startswith(("http://", "https://")):
-        raise UsageError("The server URL must start with http:// or https://, e.g. http://192.168.1.10:32400.")
+    """Connect to a server by URL + token (no plex.tv involved; the app reads what a person pastes as a URL)."""
+    if not url or not token:
+        raise UsageError("Enter both the server's URL (e.g. http://192.168.1.10:32400) and a Plex token.")
     register_secret(token)
     with flow.lock:
         flow.url = url
