@@ -258,3 +258,17 @@ def test_a_cancel_is_recorded_in_the_run_log(emu: Emulator, isolated_dirs: Path)
     (log,) = reports(isolated_dirs, "RatingsUpdateLog_*.log")
     assert "WARNING Cancelled: " in log.read_text(encoding="utf-8")
     assert "not attempted; the run can be resumed" in log.read_text(encoding="utf-8")
+
+
+def test_ambiguous_by_id_names_every_candidate() -> None:
+    import dataclasses
+
+    from ratings_to_plex.match import AMBIGUOUS, match_row
+
+    from .engine_helpers import index, item, row
+
+    film, show = item("Dune", 2021, guids=("tmdb://438631",)), item("Dune: Prophecy", 2024, kind="show",
+                                                                   guids=("tmdb://438631",))
+    m = match_row(dataclasses.replace(row("Dune", 2021, kind="other"), tmdb_id="438631"), index(film, show))
+    assert m.status == AMBIGUOUS
+    assert "Dune (2021) (movie)" in m.reason and "Dune: Prophecy (2024) (show)" in m.reason

@@ -111,7 +111,8 @@ def _by_id(row: RatingRow, index: LibraryIndex, provider: str, value: str) -> Ma
         if len(kinds) > 1:
             return Match(row, AMBIGUOUS, candidate=candidates[0],
                          reason=f"{provider} id {value} names a {' and a '.join(kinds)} in Plex, and the row "
-                                "does not say which")
+                                "does not say which: "
+                                f"{', '.join(sorted({f'{i.display_title} ({i.type})' for i in candidates}))}")
     if not candidates:
         return None
     fitting = [i for i in candidates if fits(row, i)]
