@@ -142,3 +142,14 @@ def test_url_as_pasted_connects_and_sign_out_forgets(web: WebServer, emu: Emulat
     assert 'data-testid="signin-pin"' in page and "Connected to" not in page
     browser.post("/signin/token", url=emu.url, token="not-the-token")
     assert any("rejected" in m.casefold() or "token" in m.casefold() for m in messages(browser.page()))
+
+
+def test_two_servers_of_one_name_are_told_apart_in_the_menu() -> None:
+    from ratings_to_plex.plex.servers import ServerInfo
+    from ratings_to_plex.web.views import _server_label
+
+    first = ServerInfo("Plex Media Server", "aaaaaaaaaaaa", True, ("http://192.168.1.10:32400",))
+    second = ServerInfo("Plex Media Server", "bbbbbbbbbbbb", True, ())
+    other = ServerInfo("Home", "cccc", True, ())
+    labels = [_server_label(s, [first, second, other]) for s in (first, second, other)]
+    assert labels == ["Plex Media Server (192.168.1.10:32400)", "Plex Media Server (bbbbbbbb)", "Home"]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
 from ..app import Identity, Job, JobState, RunInfo, RunSummary
@@ -18,6 +18,9 @@ from ..app.rows import CATEGORIES, PreviewRow, counts
 from .flow import POLICIES, Flow, Services
 from .jobs import followed_job, resumable
 from .signin import PinState
+
+if TYPE_CHECKING:
+    from ..plex.servers import ServerInfo
 
 PAGE_ROWS: Final = 200
 COLUMNS: Final = (("title", "Title"), ("year", "Year"), ("current", "Current"), ("new", "New"), ("reason", "Reason"))
@@ -163,7 +166,7 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
         "server_name": conn.name if conn is not None else "",
         "pin": {"url": pin.url, "state": str(pin.state.value), "message": pin.message}
         if pin and pin.state is not PinState.APPROVED else None,
-        "servers": [{"id": s.client_identifier, "label": s.name, "selected": conn is not None
+        "servers": [{"id": s.client_identifier, "label": _server_label(s, servers), "selected": conn is not None
                      and conn.identity.machine_id == s.client_identifier} for s in servers],
     }
     if conn is not None and not servers:  # connected by URL: the one server there is
@@ -178,6 +181,14 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
         "history": history_view(flow, services), "resume": _resume_view(flow, services) if source or conn else None,
         "import_files": services.imports.listing() if services.imports else None,
     }
+
+
+def _server_label(server: ServerInfo, servers: list[ServerInfo]) -> str:
+    """The server's name; where two share it, with its address or identifier so they can be told apart."""
+    if sum(1 for s in servers if s.name == server.name) < 2:
+        return server.name
+    where = server.connections[0].split("://", 1)[-1] if server.connections else server.client_identifier[:8]
+    return f"{server.name} ({where})"
 
 
 def _source_view(flow: Flow) -> dict[str, Any] | None:
