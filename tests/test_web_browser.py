@@ -181,7 +181,7 @@ def test_token_sign_in_cancel_resume_and_two_tabs(browser: Any, emu: Emulator, w
         preview(page, ["1"])
         second = page.context.new_page()  # another tab of the same browser, open before the write starts
         second.goto(web.url)
-        control(big, "faults?latency_ms=1000")  # slow writes, so there is time to cancel
+        control(big, "faults?latency_ms=2000")  # slow writes (~40 s for all), time to cancel
         tid(page, "write").click()
         tid(page, "cancel").wait_for()
         tid(second, "cancel").wait_for()  # the other tab follows the same job (it reloaded on its start)
