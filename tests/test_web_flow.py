@@ -153,3 +153,18 @@ def test_two_servers_of_one_name_are_told_apart_in_the_menu() -> None:
     other = ServerInfo("Home", "cccc", True, ())
     labels = [_server_label(s, [first, second, other]) for s in (first, second, other)]
     assert labels == ["Plex Media Server (192.168.1.10:32400)", "Plex Media Server (bbbbbbbb)", "Home"]
+
+
+def test_a_damaged_journal_is_a_message_with_its_way_out(web: WebServer) -> None:
+    from ratings_to_plex.paths import data_dir
+
+    journal = data_dir() / "journal.sqlite3"
+    journal.write_bytes(b"this is not a database" * 100)
+    browser = Browser(web)
+    page = browser.page()
+    assert 'data-testid="journal-problem"' in page and "is damaged" in page
+    browser.post("/journal/aside")
+    page = browser.page()
+    assert 'data-testid="journal-problem"' not in page and "No runs yet." in page
+    assert any("moved aside" in m for m in messages(page))
+    assert list(journal.parent.glob("journal.sqlite3.corrupt-*"))

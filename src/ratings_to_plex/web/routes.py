@@ -173,6 +173,13 @@ async def resume(request: Request, flow: Flow, services: Services) -> None:
     await _in_thread(jobs.start_resume, flow, services, request.path_params["run_id"])
 
 
+@action("#history")
+async def journal_aside(request: Request, flow: Flow, services: Services) -> None:
+    """Rename a damaged journal (it is kept) so a new one starts — the desktop's and CLI's same way out."""
+    aside = await _in_thread(services.app.move_journal_aside)
+    flash(browser_session(request), "ok", f"The damaged journal was moved aside to {aside}; a new one has started.")
+
+
 async def report_file(request: Request) -> Response:
     """The unmatched CSV or the run log of this browser's last run (paths the app made, never from the client)."""
     summary = _flow(request).summary
@@ -201,6 +208,7 @@ ROUTES = [
     Route("/jobs/{job_id}/cancel", cancel, methods=["POST"]),
     Route("/undo/{run_id:int}", undo, methods=["POST"]),
     Route("/resume/{run_id:int}", resume, methods=["POST"]),
+    Route("/journal/aside", journal_aside, methods=["POST"]),
     Route("/events", events, methods=["GET"]),
     Route("/runs/{run_id:int}/{which}", report_file, methods=["GET"]),
 ]

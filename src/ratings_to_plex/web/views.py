@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
-from ..app import Identity, Job, JobState, RunInfo, RunSummary
+from ..app import Identity, Job, JobState, JournalCorrupt, RunInfo, RunSummary
 from ..app.format import BREAKDOWN, EXTRA, plan_summary, rows_in
 from ..app.rows import CATEGORIES, PreviewRow, counts
 from .flow import POLICIES, Flow, Services
@@ -178,7 +178,7 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
         "source": _source_view(flow), "job": job_view(job), "result": result_view(flow.summary),
         "followed": {"id": job.id if job else "", "state": str(job.state) if job else ""},
         "preview": preview_view(rows, plan_summary(plan), len(plan.writes), query) if plan is not None else None,
-        "history": history_view(flow, services), "resume": _resume_view(flow, services) if source or conn else None,
+        **_journal_views(flow, services, source is not None or conn is not None),
         "import_files": services.imports.listing() if services.imports else None,
     }
 
@@ -189,6 +189,16 @@ def _server_label(server: ServerInfo, servers: list[ServerInfo]) -> str:
         return server.name
     where = server.connections[0].split("://", 1)[-1] if server.connections else server.client_identifier[:8]
     return f"{server.name} ({where})"
+
+
+def _journal_views(flow: Flow, services: Services, wanted: bool) -> dict[str, Any]:
+    """History and the resume banner; a damaged journal becomes a message with its way out, not an error page."""
+    try:
+        return {"history": history_view(flow, services), "resume": _resume_view(flow, services) if wanted else None,
+                "journal_problem": None}
+    except JournalCorrupt as exc:
+        problem = str(exc).split(": ratings-to-plex history", 1)[0] + " with the button below."
+        return {"history": [], "resume": None, "journal_problem": problem}
 
 
 def _source_view(flow: Flow) -> dict[str, Any] | None:
