@@ -168,3 +168,30 @@ def test_a_damaged_journal_is_a_message_with_its_way_out(web: WebServer) -> None
     assert 'data-testid="journal-problem"' not in page and "No runs yet." in page
     assert any("moved aside" in m for m in messages(page))
     assert list(journal.parent.glob("journal.sqlite3.corrupt-*"))
+
+
+def test_the_plex_token_is_in_no_page_stream_or_file(web: WebServer, emu: Emulator, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    csv_from_library(emu, export, 20)
+    browser = _connected(web, emu)
+    browser.upload("export.csv", export.read_bytes())
+    browser.post("/preview", library="1", type=["Movie"])
+    seen = [browser.wait_idle()]
+    browser.post("/write")
+    seen.append(browser.wait_idle())
+    seen += [browser.page("?show=update"), browser.client.get("/signin/status").text,
+             browser.client.get("/runs/1/log").text, browser.client.get("/runs/1/unmatched.csv").text]
+    with browser.client.stream("GET", "/events") as stream:  # the live stream of a finished job: one `end`
+        text = ""
+        for chunk in stream.iter_text():
+            text += chunk
+            if "event: end" in text and text.endswith("\n\n"):
+                break
+        seen.append(text)
+    assert '"state": "done"' in seen[-1]
+    assert "Run 1 · done" in seen[1]
+    assert all(emu.token not in text for text in seen)
+    files_written = [p for p in tmp_path.rglob("*") if p.is_file() and p != export]
+    assert any(p.name.startswith("RatingsUpdateLog_") for p in files_written)
+    for path in files_written:  # config, journal, logs, reports of this test
+        assert emu.token.encode() not in path.read_bytes(), path
