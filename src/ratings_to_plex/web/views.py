@@ -171,7 +171,7 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
     }
     if conn is not None and not servers:  # connected by URL: the one server there is
         plex["servers"] = [{"id": conn.identity.machine_id, "label": conn.identity.label, "selected": True}]
-    libraries = [{"key": str(s.key), "title": s.title, "kind": "movies" if s.type == "movie" else "TV",
+    libraries = [{"key": str(s.key), "title": s.title, "kind": "movie library" if s.type == "movie" else "TV library",
                   "selected": str(s.key) in choices.libraries} for s in (conn.libraries() if conn else [])]
     return {
         "plex": plex, "libraries": libraries, "options": choices, "policies": POLICIES, "busy": busy,
