@@ -135,9 +135,10 @@ def _no_gc() -> Iterator[None]:
     """Pause the cyclic GC while a scan builds 100,000+ items, then move them out of its reach.
 
     Items hold no reference cycles, so reference counting frees them; but every collection would walk all of them
-    (and each page's XML tree) again — about a third of a big scan's CPU. `gc.freeze()` afterwards keeps the later
-    collections of the run (journal, writes) from walking the index over and over; frozen objects are still freed
-    as soon as nothing refers to them.
+    (and each page's XML tree) again — about a third of a big scan's CPU. Afterwards one full collection (≈ 25 ms at
+    100,000 items) clears whatever cyclic garbage piled up, and `gc.freeze()` keeps the later collections of the run
+    (journal, writes) from walking the index over and over; frozen objects are still freed by reference counting as
+    soon as nothing refers to them. A process that turned the GC off itself is left as it was.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -146,7 +147,8 @@ def _no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-        gc.freeze()
+            gc.collect()
+            gc.freeze()
 
 
 def read_items(client: PlexClient, keys: Iterable[int], *, batch: int = BATCH) -> dict[int, LibraryItem]:
