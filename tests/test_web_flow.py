@@ -51,7 +51,8 @@ class Browser:
         return self.client.post(path, data={"csrf": self.csrf, **data})  # type: ignore[dict-item]
 
     def upload(self, name: str, content: bytes) -> None:
-        response = self.client.post(f"/upload?csrf={self.csrf}", files={"file": (name, content, "text/csv")})
+        response = self.client.post(f"/upload?csrf={self.csrf}", files={"file": (name, content, "text/csv")},
+                                    headers={"Accept": "text/html"})  # as a form without the page's script
         assert response.status_code == 303
 
     def wait_idle(self, timeout: float = 60) -> str:
@@ -103,8 +104,17 @@ def test_a_file_the_readers_refuse_is_named_and_deleted(web: WebServer) -> None:
     browser.upload("notes.csv", b"just,some\nthing,else\n")
     shown = messages(browser.page())
     assert shown and "notes.csv" in shown[0]
+    answer = browser.client.post(f"/upload?csrf={browser.csrf}", files={"file": ("notes.csv", b"a,b\n1,2\n")},
+                                 headers={"Accept": "application/json"})  # as the page's script asks
+    assert answer.status_code == 400 and "notes.csv" in answer.json()["error"]
+    good = browser.client.post(f"/upload?csrf={browser.csrf}", files={"file": ("r.csv", SAMPLE.read_bytes())},
+                               headers={"Accept": "application/json"})
+    assert good.json() == {"detected": "r.csv: IMDb ratings, 2024 format (with Original Title) · 57 rows · "
+                                       "3 cannot be used"}
+    browser.client.post(f"/upload?csrf={browser.csrf}", files={"file": ("bad.csv", b"x")},
+                        headers={"Accept": "application/json"})
     area = Path(web.app.app.state.services.uploads.root)  # type: ignore[attr-defined]
-    assert [p for p in area.rglob("*") if p.is_file()] == []
+    assert [p.name for p in area.rglob("*") if p.is_file()] == ["r.csv"]  # refused files are gone at once
 
 
 def test_plex_url_and_token_from_the_environment_connect_at_start(emu: Emulator,

@@ -22,7 +22,7 @@ from .flow import TYPE_LABELS, Choices, Flow, Services, flow_of
 from .server import browser_session, ctx_of, flash
 from .settings import size_text, too_large_message
 from .uploads import UploadTooLarge, receive_upload
-from .views import page_context
+from .views import detected_text, page_context
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -111,9 +111,11 @@ async def server(request: Request, flow: Flow, services: Services) -> None:
 
 
 async def upload(request: Request) -> Response:
-    """Stream the upload to the private folder (capped), then read it; too big → 413 with the reason."""
+    """Stream the upload to the private folder (capped), then read it; too big → 413 with the reason. The page's
+    script asks for JSON (and stays on the page); a plain form gets a redirect back."""
     ctx, flow, services = ctx_of(request), _flow(request), services_of(request)
     limit = ctx.settings.max_upload_bytes
+    wants_json = "application/json" in request.headers.get("accept", "")
     try:
         declared = int(request.headers.get("content-length", "0") or 0)
         if declared > limit + 64 * 1024:
@@ -121,12 +123,16 @@ async def upload(request: Request) -> Response:
         stored = await receive_upload(request.stream(), request.headers.get("content-type", ""), services.uploads,
                                       limit)
         await _in_thread(jobs.use_file, flow, services, stored)
-    except UploadTooLarge as exc:
-        flash(browser_session(request), "error", str(exc))
-        return PlainTextResponse(str(exc), 413) if "text/html" not in request.headers.get("accept", "") \
-            else RedirectResponse("/#source", 303)
     except RatingsToPlexError as exc:
+        status = 413 if isinstance(exc, UploadTooLarge) else 400
+        if wants_json:
+            return JSONResponse({"error": str(exc)}, status)
+        if "text/html" not in request.headers.get("accept", ""):
+            return PlainTextResponse(str(exc), status)
         flash(browser_session(request), "error", str(exc))
+        return RedirectResponse("/#source", 303)
+    if wants_json:
+        return JSONResponse({"detected": detected_text(flow)})
     return RedirectResponse("/#source", 303)
 
 

@@ -205,9 +205,17 @@ def _source_view(flow: Flow) -> dict[str, Any] | None:
     source, stored = flow.source, flow.file
     if source is None or stored is None:
         return None
-    problems = sum(source.problem_counts().values())
-    return {"name": stored.name, "format_label": source.description or source.format, "rows": rows_in(source),
-            "problems": problems}
+    return {"name": stored.name, "text": detected_text(flow)}
+
+
+def detected_text(flow: Flow) -> str:
+    """`ratings.csv: IMDb ratings, 2024 format · 54 rows · 3 cannot be used` — what was read from the file."""
+    source, stored = flow.source, flow.file
+    if source is None or stored is None:
+        return ""
+    rows, problems = rows_in(source), sum(source.problem_counts().values())
+    text = f"{stored.name}: {source.description or source.format} · {rows} row{'' if rows == 1 else 's'}"
+    return text + (f" · {problems} cannot be used" if problems else "")
 
 
 def _resume_view(flow: Flow, services: Services) -> dict[str, Any] | None:

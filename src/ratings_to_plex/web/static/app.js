@@ -11,19 +11,50 @@
     var max = Number(el.getAttribute("data-max-bytes") || 0);
     var file = el.files && el.files[0];
     if (!max || !file || file.size <= max) { return false; }
-    var box = document.getElementById("too-big");
-    if (box) {
-      box.textContent = file.name + " is larger than the " + el.getAttribute("data-limit-text") + " upload limit.";
-      box.classList.remove("hidden");
-    }
+    problem(file.name + " is larger than the " + el.getAttribute("data-limit-text") + " upload limit.");
     el.value = "";
     return true;
   }
 
-  // Selects and file inputs marked data-autosubmit submit their form when they change.
+  function problem(text) {
+    var box = document.getElementById("too-big");
+    if (box) { box.textContent = text; box.classList.remove("hidden"); }
+  }
+
+  // A chosen file is uploaded at once, without leaving the page (choices made meanwhile stay as they are);
+  // the detected format shows and Preview becomes available.
+  function upload(el) {
+    var form = el.form;
+    var detected = document.getElementById("detected");
+    var preview = document.querySelector("[data-testid=preview]");
+    if (detected) { detected.textContent = "Reading " + el.files[0].name + "…"; detected.classList.remove("hidden"); }
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                         headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (answer) {
+        if (answer.error) {
+          problem(answer.error);
+          if (detected) { detected.classList.add("hidden"); }
+          if (preview) { preview.disabled = true; }
+          return;
+        }
+        var box = document.getElementById("too-big");
+        if (box) { box.classList.add("hidden"); }
+        if (detected) { detected.textContent = answer.detected; }
+        var note = document.getElementById("no-source");
+        if (note) { note.remove(); }
+        if (preview && !preview.getAttribute("data-busy")) { preview.disabled = false; }
+      })
+      .catch(function () { problem("The upload did not reach the server: check the connection and try again."); });
+  }
+
+  // Selects marked data-autosubmit submit their form when they change; a file input uploads itself.
   document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () {
-      if (el.type === "file" && tooBig(el)) { return; }
+      if (el.type === "file") {
+        if (!tooBig(el) && el.files && el.files[0] && window.fetch && window.FormData) { upload(el); }
+        return;
+      }
       if (el.form) { el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit(); }
     });
   });
