@@ -125,6 +125,18 @@ def _unfinished_note(session: AppSession, conn: Connection, file: Path) -> str |
     return f"Run {run.id} for this file did not finish: add --resume to finish it."
 
 
+def _options(library: list[str], all_libraries: bool, types: str, force: bool, policy: str, mark_watched: bool,
+             dry_run: bool, workers: int, lookup: str, discover: bool) -> SyncOptions:
+    """The command line's choices as `SyncOptions`; contradictions and unknown values refused in words."""
+    if library and all_libraries:
+        raise UsageError(f"--library {library[0]} and --all-libraries contradict each other: pass one of them.")
+    if lookup not in ("auto", "scan", "per-row"):
+        raise UsageError(f"Unknown --lookup {lookup!r}: use auto, scan or per-row.")
+    return SyncOptions(libraries=tuple(library), all_libraries=all_libraries, types=parse_types(types),
+                       plan=PlanOptions(force=force, policy=policy, mark_watched=mark_watched), dry_run=dry_run,
+                       workers=workers, lookup=lookup, discover=discover)
+
+
 @app.command()
 @friendly_errors
 def sync(
@@ -166,13 +178,8 @@ def sync(
 
     Example: ratings-to-plex sync ratings.csv --url http://127.0.0.1:32400 --token T --library Movies --dry-run
     """
-    if library and all_libraries:
-        raise UsageError(f"--library {library[0]} and --all-libraries contradict each other: pass one of them.")
-    options = SyncOptions(libraries=tuple(library), all_libraries=all_libraries, types=parse_types(types),
-                          plan=PlanOptions(force=force, policy=policy, mark_watched=mark_watched), dry_run=dry_run,
-                          workers=workers, lookup=lookup, discover=discover)
-    if lookup not in ("auto", "scan", "per-row"):
-        raise UsageError(f"Unknown --lookup {lookup!r}: use auto, scan or per-row.")
+    options = _options(library, all_libraries, types, force, policy, mark_watched, dry_run, workers, lookup,
+                       discover)
     session = make_session(report_dir, workers, insecure)
     if resume:
         from .history_cmd import run_resume
