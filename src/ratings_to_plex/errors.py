@@ -13,9 +13,18 @@ from __future__ import annotations
 
 
 class RatingsToPlexError(Exception):
-    """Base of every error this tool raises on purpose; `str(err)` is shown to the user as is."""
+    """Base of every error this tool raises on purpose; `str(err)` is shown to the user as is.
+
+    `str(err)` is worded for the command line (it names options such as `--token`). An error whose advice differs
+    per interface also carries a `reason` code and the `fields` to word it with, so the desktop app and the web UI
+    can say it in their own terms (`app.advice.worded`)."""
 
     exit_code = 2
+
+    def __init__(self, *args: object, reason: str | None = None, **fields: str) -> None:
+        super().__init__(*args)
+        self.reason = reason
+        self.fields = fields
 
 
 class SourceError(RatingsToPlexError):

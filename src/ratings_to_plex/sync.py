@@ -47,7 +47,8 @@ def choose_sections(client: PlexClient, options: SyncOptions) -> list[Section]:
     usable = [s for s in client.sections() if s.listable_types]
     if options.all_libraries or not options.libraries:
         if not options.all_libraries:
-            raise UsageError(f"Choose a library with --library (one of: {_names(usable)}) or use --all-libraries.")
+            raise UsageError(f"Choose a library with --library (one of: {_names(usable)}) or use --all-libraries.",
+                             reason="choose_library", names=_names(usable))
         return usable
     chosen: list[Section] = []
     for wanted in options.libraries:
@@ -74,7 +75,8 @@ def check_source(source: ReadResult, options: SyncOptions) -> None:
     """Refuse a file these options cannot use, before anything (of this or another file) is written."""
     if not source.carries_ratings and not options.plan.mark_watched:
         raise UsageError(f"{source.file.name} lists watched films without ratings: add --mark-watched to mark "
-                         "them watched, or use ratings.csv / diary.csv to import ratings.")
+                         "them watched, or use ratings.csv / diary.csv to import ratings.",
+                         reason="watched_only", file=source.file.name)
 
 
 def prepare_plan(client: PlexClient, source: ReadResult, options: SyncOptions,

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import RatingsToPlexError, UsageError
 from ..model import Identity, StrEnum
 from ..security import redact
+from .advice import Interface, worded
 from .events import Event, JobEnded, JobFailed, LogLine, ProgressUpdate
 
 log = logging.getLogger(__name__)
@@ -83,11 +84,12 @@ class Job:
             self._changed.notify_all()
 
 
-def failure_message(exc: Exception, what: str = "job") -> str:
-    """What a person reads when a job fails: our errors as they are (they say what to do), anything else as
-    an unexpected error — a bug — with the details in the Python log. Never the token."""
+def failure_message(exc: Exception, what: str = "job", interface: Interface = "cli") -> str:
+    """What a person reads when a job fails: our errors as they are (they say what to do; worded for
+    `interface` when their advice differs there: `advice`), anything else as an unexpected error — a bug — with
+    the details in the Python log. Never the token."""
     if isinstance(exc, RatingsToPlexError):
-        return redact(str(exc))
+        return worded(exc, interface)
     log.error("%s failed", what, exc_info=exc)
     return (f"Unexpected error ({type(exc).__name__}: {redact(str(exc))[:200]}). This is a bug in ratings-to-plex; "
             "please report it.")

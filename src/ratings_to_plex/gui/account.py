@@ -15,6 +15,7 @@ from .events import (
     LOGIN,
     RUN,
     SIGNOUT,
+    Busy,
     Failed,
     Log,
     LoginPending,
@@ -37,6 +38,8 @@ class AccountJobs(ControllerHost):
     _token: str | None
     _choices: dict[str, ServerChoice]
     _login_cancel: threading.Event
+    _busy: set[str]
+    _connect_generation = 0  # bumped by Cancel: a connection that answers after it is dropped
 
     # -- sign-in and servers --------------------------------------------------------------------------------
     def sign_in(self) -> bool:
@@ -138,12 +141,34 @@ class AccountJobs(ControllerHost):
             return False
         return self._spawn(CONNECT, self._connect, url, token)
 
+    def cancel_connect(self) -> None:
+        """Cancel (or Esc) while connecting: the window is free at once; the attempt still under way (at most
+        ~15 s: `plex.client.CONNECT_RETRY`) ends in the background and its answer is dropped."""
+        with self._lock:
+            if CONNECT not in self._busy:
+                return
+            self._connect_generation += 1
+            self._busy.discard(CONNECT)
+            busy = frozenset(self._busy)
+        self.post(Busy(busy))
+        self.post(Status("Connection cancelled.", "info"))
+
     def _connect(self, url: str, token: str) -> None:
+        with self._lock:
+            generation = self._connect_generation
         self.post(Status(f"Connecting to {url}…", "busy"))
-        conn = self.engine.connect_url(url, token)
-        sections = self.engine.sections(conn)
+        try:
+            conn = self.engine.connect_url(url, token)
+            sections = self.engine.sections(conn)
+        except RatingsToPlexError:
+            with self._lock:
+                if generation != self._connect_generation:
+                    return  # cancelled meanwhile: its failure is no news
+            raise
         libraries = tuple(s.title for s in sections if s.listable_types)
         with self._lock:
+            if generation != self._connect_generation:
+                return  # cancelled meanwhile
             label = self._label_for(conn.name, conn.identity.machine_id, url)
             self._clients[label] = conn
             self._servers.pop(label, None)

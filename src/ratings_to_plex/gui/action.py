@@ -12,6 +12,7 @@ import customtkinter as ctk
 from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, button, enable, label
 
 UPDATE_TEXT = "Update Plex Ratings"
+WORKING = "Working… (Esc or Cancel stops it)"
 
 
 class ActionArea:
@@ -27,7 +28,7 @@ class ActionArea:
         self.cancel = button(frame, "Cancel", on_cancel, width=80, state="disabled", fg_color=ERROR_COLOR,
                              hover_color=("#7f1d1d", "#b91c1c"))
         self.cancel.grid(row=0, column=2, sticky="e", padx=(0, PAD), pady=(PAD, 4))
-        self.progress = ctk.CTkProgressBar(frame, mode="determinate")
+        self.progress = _Bar(frame, mode="determinate")
         self.progress.set(0)
         self.progress.grid(row=1, column=0, columnspan=3, sticky="ew", padx=PAD, pady=(4, 0))
         self.progress_text = label(frame, "Ready.", muted=True, size=12)
@@ -60,11 +61,15 @@ class ActionArea:
             self.progress.configure(mode="indeterminate")
             self.progress.start()
             self._indeterminate = True
+            self.result.grid_remove()  # the last run's result and count are not about what happens now
+            self.progress_text.configure(text=WORKING)
         elif not planning and self._indeterminate:
             self.progress.stop()
             self.progress.configure(mode="determinate")
             self.progress.set(0)
             self._indeterminate = False
+            if self.progress_text.cget("text") == WORKING:
+                self.progress_text.configure(text="Ready.")
 
     def set_update_text(self, writes: int | None, dry_run: bool) -> None:
         if dry_run:
@@ -106,6 +111,24 @@ class ActionArea:
         self.paths = {"csv": csv, "log": log.parent if log else None}
         enable(self.open_csv, csv is not None)
         enable(self.open_logs, log is not None)
+
+
+class _Bar(ctk.CTkProgressBar):
+    """CTk draws an empty bar's rounded end as a dot of progress colour: at 0 it is drawn in the trough's colour."""
+
+    def set(self, value: float, from_variable_callback: bool = False) -> None:
+        if not hasattr(self, "r2p_color"):
+            self.r2p_color = self.cget("progress_color")
+        empty = value <= 0 and self.cget("mode") == "determinate"
+        wanted = self.cget("fg_color") if empty else self.r2p_color
+        if self.cget("progress_color") != wanted:
+            self.configure(progress_color=wanted)
+        super().set(value, from_variable_callback)
+
+    def start(self) -> None:
+        if hasattr(self, "r2p_color"):
+            self.configure(progress_color=self.r2p_color)
+        super().start()
 
 
 def _duration(seconds: float) -> str:

@@ -168,6 +168,7 @@ class App(ctk.CTk):
         """Use this export (the file dialog calls it; tests call it directly)."""
         self.form.last_folder = str(path.parent)
         self.form.source_path.set(str(path))
+        self.source.show_reading(path.name)
         self.show_tab("Source")
         if not self.controller.load_source(path):
             self.set_status("Busy: wait for the current step to finish, then choose the file again.", "error")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..app.advice import advise
 from ..app.format import rows_in
 from ..app.jobs import JobRunner, failure_message
 from ..app.rows import plan_rows
@@ -129,7 +130,7 @@ class Controller(AccountJobs, JournalJobs, ExportJobs):
         try:
             target(*args)
         except Exception as exc:
-            self.post(Failed(job, failure_message(exc, f"GUI job {job}")))
+            self.post(Failed(job, failure_message(exc, f"GUI job {job}", "gui")))
         finally:
             with self._lock:
                 self._busy.discard(job)
@@ -192,11 +193,16 @@ class Controller(AccountJobs, JournalJobs, ExportJobs):
             self._source = source
         problems = source.problem_counts()
         rows = rows_in(source)
-        self.post(SourceLoaded(path, source.source, source.description, rows, dict(problems), tuple(source.notes)))
+        notes = tuple(source.notes)
+        if not source.carries_ratings:  # said now, not only when Preview refuses it
+            notes += (advise("watched_only", "gui", file=path.name),)
+        self.post(SourceLoaded(path, source.source, source.description, rows, dict(problems), notes,
+                               source.carries_ratings))
         self.post(Log(f"Detected: {source.description}, {rows} rows ({path.name})"))
-        for note in source.notes:
-            self.post(Log(note))
-        self.post(Status(f"Detected: {source.description}, {rows} rows.", "ok"))
+        for note in notes:
+            self.post(Log(note, "info" if source.carries_ratings else "warning"))
+        self.post(Status(f"Detected: {source.description}, {rows} rows." if source.carries_ratings else notes[-1],
+                         "ok" if source.carries_ratings else "error"))
 
     def _read(self, path: Path) -> ReadResult:
         with self._lock:
@@ -224,7 +230,8 @@ class Controller(AccountJobs, JournalJobs, ExportJobs):
         return self._spawn(PLAN, self._make_plan, request, True, exclusive=WRITE_JOBS)
 
     def cancel(self) -> None:
-        """Cancel what is running: a run (writes in flight finish), a preview (its result is dropped), a sign-in."""
+        """Cancel what is running: a run (writes in flight finish), a preview or a connection (its result is
+        dropped), a sign-in."""
         busy = self.busy
         if RUN in busy:
             self._run_cancel.set()
@@ -237,6 +244,8 @@ class Controller(AccountJobs, JournalJobs, ExportJobs):
             self._cancel_undo_plan()
         if LOGIN in busy:
             self._login_cancel.set()
+        if CONNECT in busy:
+            self.cancel_connect()
 
     def _make_plan(self, request: RunRequest, confirm: bool) -> _PlanEntry | None:
         problem = request.problem()

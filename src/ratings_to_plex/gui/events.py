@@ -96,6 +96,7 @@ class SourceLoaded:
     rows: int
     problems: dict[str, int]
     notes: tuple[str, ...]
+    ratings: bool = True  # False: the file lists watched titles only (usable only with "Mark watched")
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ def status(app: App, e: c.Status) -> None:
 
 def busy(app: App, e: c.Busy) -> None:
     jobs = e.jobs
-    app.action.set_busy(planning=bool(jobs & {c.PLAN, UNDO_PLAN}), running=c.RUN in jobs,
-                        cancellable=bool(jobs & {c.PLAN, c.RUN, c.LOGIN, UNDO_PLAN}))
+    app.action.set_busy(planning=bool(jobs & {c.PLAN, UNDO_PLAN, c.CONNECT}), running=c.RUN in jobs,
+                        cancellable=bool(jobs & {c.PLAN, c.RUN, c.LOGIN, UNDO_PLAN, c.CONNECT}))
     app.history.set_busy(bool(jobs & set(WRITE_JOBS)))
     app.banner.set_busy(bool(jobs & set(WRITE_JOBS)))
     if c.LOGIN not in jobs:
@@ -76,7 +76,7 @@ def servers_loaded(app: App, e: c.ServersLoaded) -> None:
 def source_loaded(app: App, e: c.SourceLoaded) -> None:
     if app.form.source_path.get() != str(e.path):
         app.form.source_path.set(str(e.path))
-    app.source.show_detected(e.description, e.rows, e.problems, e.notes)
+    app.source.show_detected(e.description, e.rows, e.problems, e.notes, e.ratings)
     app.general.show_source(e.source, e.description)
     app.check_unfinished()
 

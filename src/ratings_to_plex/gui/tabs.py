@@ -97,13 +97,20 @@ class SourceTab:
         self.detected.configure(text="Reading…" if path else "", text_color=MUTED_COLOR)
         self.details.configure(text="")
 
-    def show_detected(self, description: str, rows: int, problems: dict[str, int], notes: tuple[str, ...]) -> None:
-        self.detected.configure(text=f"Detected: {description}, {rows} rows", text_color=OK_COLOR)
+    def show_detected(self, description: str, rows: int, problems: dict[str, int], notes: tuple[str, ...],
+                      ratings: bool = True) -> None:
+        self.detected.configure(text=f"Detected: {description}, {rows} rows",
+                                text_color=OK_COLOR if ratings else ERROR_COLOR)
         lines = [f"{n} row{'s' if n != 1 else ''}: {label_}" for label_, n in sorted(problems.items())]
         self.details.configure(text="\n".join([*notes, *(["Cannot be used — " + "; ".join(lines)] if lines else [])]))
 
     def show_error(self, message: str) -> None:
         self.detected.configure(text=message, text_color=ERROR_COLOR)
+        self.details.configure(text="")
+
+    def show_reading(self, name: str) -> None:
+        """A new file was chosen: what was said about the previous one (an error, its rows) goes."""
+        self.detected.configure(text=f"Reading {name}…", text_color=MUTED_COLOR)
         self.details.configure(text="")
 
 
@@ -154,7 +161,7 @@ class OptionsTab:
             self.warning.grid_remove()
             return
         self.warning.configure(text="Every imported item will also be marked as watched in Plex (it is recorded, "
-                                    "so `ratings-to-plex undo` can revert it).")
+                                    "so Undo in History can revert it).")
         self.warning.grid()
 
 

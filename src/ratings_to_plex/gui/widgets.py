@@ -19,8 +19,14 @@ FOCUS_COLOR: Final = ("#d97706", "#fbbf24")  # amber: readable on both themes, u
 ERROR_COLOR: Final = ("#b91c1c", "#f87171")
 OK_COLOR: Final = ("#15803d", "#4ade80")
 MUTED_COLOR: Final = ("gray35", "gray70")
-DISABLED_FG: Final = ("gray70", "gray30")
+DISABLED_FG: Final = ("gray82", "gray25")  # a disabled button looks disabled in both themes…
+DISABLED_TEXT: Final = ("gray38", "gray62")  # …and its text stays readable on it (CTk's default all but vanishes)
 _MAX_LOG_LINES: Final = 20_000
+FIRST_HINT: Final = ("Every decision of a preview or a run appears here.\n\n"
+                     "1. Login tab: sign in to Plex (or connect by URL + token) and choose a server and library.\n"
+                     "2. Source tab: choose your ratings export (IMDb, Letterboxd, …).\n"
+                     "3. Preview to review every change, then Update Plex Ratings. Every run can be undone in "
+                     "History.")
 _CONTROL: Final = 0x0004  # the Control bit of a Tk event's state
 
 
@@ -69,6 +75,7 @@ def _forget_other_tabs(view: ctk.CTkTabview, exclude_name: str | None = None) ->
 
 def button(master: Any, text: str, command: Callable[[], Any], **kwargs: Any) -> ctk.CTkButton:
     enabled = kwargs.pop("state", "normal") != "disabled"
+    kwargs.setdefault("text_color_disabled", DISABLED_TEXT)
     b = ctk.CTkButton(master, text=text, command=command, **kwargs)
     b.r2p_fg = b.cget("fg_color")
     keyboard(b, b.invoke)
@@ -161,12 +168,20 @@ class LogPanel(ctk.CTkTextbox):
         text.bind("<Shift-Tab>", focus_prev)
         text.bind("<ISO_Left_Tab>", focus_prev)
         self.lines = 0
+        self.tag_config("hint", foreground="gray50")
+        self._hint = True
+        self.configure(state="normal")
+        self.insert("end", FIRST_HINT, ("hint",))
+        self.configure(state="disabled")
 
     def append(self, batch: list[tuple[str, str]]) -> None:
-        """Append (text, level) lines and keep the view at the end."""
+        """Append (text, level) lines and keep the view at the end (the first line replaces the start-up hint)."""
         if not batch:
             return
         self.configure(state="normal")
+        if self._hint:
+            self.delete("1.0", "end")
+            self._hint = False
         run: list[str] = []
         level = batch[0][1]
         for text, lvl in batch:
@@ -188,7 +203,8 @@ class LogPanel(ctk.CTkTextbox):
             self.insert("end", "\n".join(lines) + "\n", () if level == "info" else (level,))
 
     def text(self) -> str:
-        return str(self.get("1.0", "end-1c"))
+        """What the runs logged (not the start-up hint)."""
+        return "" if self._hint else str(self.get("1.0", "end-1c"))
 
 
 def open_path(path: Path) -> None:

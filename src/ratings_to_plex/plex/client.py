@@ -221,10 +221,12 @@ class plex_errors:
         detail = clean_text(redact(str(exc)))[:300]
         if isinstance(exc, plex_exc.Unauthorized):
             raise AuthError(f"Plex at {self.where} rejected the token (401): sign in again "
-                            "(ratings-to-plex login) or pass a valid --token.") from None
+                            "(ratings-to-plex login) or pass a valid --token.", reason="token_rejected",
+                            where=self.where) from None
         if isinstance(exc, requests.exceptions.SSLError):
             raise PlexConnectionError(f"TLS certificate check failed for {self.where}. If this is your own server "
-                                      "with a self-signed certificate, use --insecure-skip-tls-verify.") from None
+                                      "with a self-signed certificate, use --insecure-skip-tls-verify.",
+                                      reason="tls_failed", where=self.where) from None
         if isinstance(exc, requests.exceptions.Timeout):
             raise PlexConnectionError(f"Plex at {self.where} did not answer in time (after retries).") from None
         if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.RetryError):

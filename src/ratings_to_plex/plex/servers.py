@@ -177,7 +177,8 @@ def _machine_identifier(body: str) -> str:
 def _require_token(token: str | None) -> str:
     token = token or load_token()
     if not token:
-        raise AuthError("Not signed in: run `ratings-to-plex login` first, or pass --url and --token.")
+        raise AuthError("Not signed in: run `ratings-to-plex login` first, or pass --url and --token.",
+                        reason="not_signed_in")
     register_secret(token)
     return token
 

@@ -53,7 +53,8 @@ def choose_encoding(sample: bytes, name: str) -> Encoding:
     if b"\x00" in sample:
         utf16 = _utf16_without_bom(sample)
         if utf16 is None:
-            raise SourceError(f"{name}: contains NUL bytes; this does not look like a text CSV ({_EXPECTED})")
+            raise SourceError(f"{name}: contains NUL bytes; this does not look like a text CSV ({_EXPECTED})",
+                              reason="not_text", file=str(name))
         return Encoding(utf16, "replace", "UTF-16")
     cut = sample if len(sample) < SAMPLE_SIZE else sample[: sample.rfind(b"\n") + 1] or sample
     try:
