@@ -22,7 +22,7 @@ from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from ratings_to_plex.web.settings import WebSettings
 from tests.test_journal_helpers import csv_from_library
-from tests.web_support import LONG_TOKEN, WebServer
+from tests.web_support import LONG_TOKEN, WebServer, no_real_plextv  # noqa: F401 - autouse fixture
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -120,9 +120,13 @@ def test_pin_sign_in_upload_preview_write_and_undo(browser: Any, emu: Emulator, 
     before = {k: s.user_rating for k, s in emu.state().items()}
     page = _page(browser)
     page.goto(web.url)
+    link = tid(page, "signin-pin-link")  # the page asks plex.tv for a PIN by itself and shows its link
+    link.wait_for()
     shot(page, "01-start-desktop")
+    tid(page, "signin-cancel").click()  # cancelled: no new PIN until asked for
+    tid(page, "signin-pin").wait_for()
+    assert tid(page, "signin-pin-link").count() == 0
     tid(page, "signin-pin").click()
-    link = tid(page, "signin-pin-link")
     assert link.get_attribute("href").startswith("https://app.plex.tv/auth/#!?")
     shot(page, "02-pin-link-desktop")
     control(emu, "pins/approve-all")  # the user approves on plex.tv

@@ -23,7 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web_support import LONG_TOKEN
+from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from tests.web_support import LONG_TOKEN, no_real_plextv  # noqa: F401 - autouse fixture
 
 REPO = Path(__file__).resolve().parent.parent
 NOBODY = 65534
@@ -87,6 +88,7 @@ def test_the_wheel_in_a_fresh_venv_serves_healthz_like_the_image(scratch: Path) 
         os.chown(volume, user, -1)
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(volume),
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "RATINGS_TO_PLEX_WEB_TOKEN": LONG_TOKEN,
+           PLEXTV_ENV: os.environ[PLEXTV_ENV],  # the page asks plex.tv for a PIN: a closed local port here
            **{k: str(volume / v) for k, v in IMAGE_ENV.items()}}
     command = [str(scratch / "venv" / "bin" / "ratings-to-plex"), "web", "--host", "0.0.0.0", "--port", "0"]
     process = subprocess.Popen(command, env=env, user=user, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

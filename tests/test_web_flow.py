@@ -17,7 +17,7 @@ import pytest
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from tests.test_journal_helpers import csv_from_library
-from tests.web_support import WebServer, csrf_of, messages
+from tests.web_support import WebServer, csrf_of, messages, no_real_plextv  # noqa: F401 - autouse fixture
 
 SAMPLE = files("ratings_to_plex.data") / "sample_imdb_ratings.csv"
 
@@ -205,3 +205,14 @@ def test_the_plex_token_is_in_no_page_stream_or_file(web: WebServer, emu: Emulat
     assert any(p.name.startswith("RatingsUpdateLog_") for p in files_written)
     for path in files_written:  # config, journal, logs, reports of this test
         assert emu.token.encode() not in path.read_bytes(), path
+
+
+def test_unreachable_plextv_says_so_and_leaves_the_token_form(web: WebServer) -> None:
+    browser = Browser(web)  # its first page view asked plex.tv (a closed port here) for a PIN
+    deadline = time.monotonic() + 30
+    while browser.client.get("/signin/status").json()["state"] == "waiting":
+        assert time.monotonic() < deadline, "the PIN request never failed"
+        time.sleep(0.1)
+    page = browser.page()
+    assert 'data-testid="signin-error"' in page and "Cannot reach plex.tv" in page
+    assert 'data-testid="plex-url"' in page and 'data-testid="signin-pin"' in page  # try again, or use a token

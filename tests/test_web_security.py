@@ -22,7 +22,13 @@ from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from ratings_to_plex.web.sessions import SessionStore
 from ratings_to_plex.web.settings import WebSettings
-from tests.web_support import LONG_TOKEN, WebServer, csrf_of, messages
+from tests.web_support import (  # noqa: F401 - no_real_plextv: autouse fixture
+    LONG_TOKEN,
+    WebServer,
+    csrf_of,
+    messages,
+    no_real_plextv,
+)
 
 SAMPLE = files("ratings_to_plex.data") / "sample_imdb_ratings.csv"
 
@@ -76,7 +82,7 @@ def test_login_sets_a_new_httponly_strict_cookie(guarded_web: WebServer) -> None
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
         assert client.cookies["rtp_session"] != before  # a session id planted before login is worthless
         assert LONG_TOKEN not in cookie
-        assert 'data-testid="signin-pin"' in _page(client)
+        assert 'data-testid="plex-url"' in _page(client)
 
 
 def test_bearer_token_opens_every_page_without_a_cookie(guarded_web: WebServer) -> None:

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from types import TracebackType
 
 import httpx
+import pytest
 import uvicorn
 
+from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from ratings_to_plex.web.serve import bind
 from ratings_to_plex.web.server import create_app, stop_streams
 from ratings_to_plex.web.settings import WebSettings
 
 LONG_TOKEN = "correct-horse-battery-staple-42"
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def no_real_plextv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page asks plex.tv for a sign-in PIN by itself: tests point plex.tv at a closed local port unless an
+    emulator fixture points it at the emulator (tests talk to 127.0.0.1 only)."""
+    monkeypatch.setenv(PLEXTV_ENV, f"http://127.0.0.1:{closed_port()}")
 
 
 class WebServer:

@@ -61,6 +61,7 @@ class Flow:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     started: bool = False
     pin: PinSignIn | None = None
+    pin_declined: bool = False  # cancelled or signed out: no new PIN until asked for
     token: str | None = field(default=None, repr=False)
     servers: list[ServerInfo] = field(default_factory=list)
     conn: Connection | None = None
@@ -119,11 +120,20 @@ def start(flow: Flow, services: Services) -> None:
         flow.messages.append(("error", str(exc)))
 
 
+def offer_pin(flow: Flow, services: Services) -> None:
+    """Not signed in and no PIN under way: ask for one, so the page shows the sign-in link at once."""
+    with flow.lock:
+        wanted = not flow.signed_in and flow.pin is None and not flow.pin_declined
+    if wanted:
+        begin_pin(flow, services)
+
+
 def begin_pin(flow: Flow, services: Services) -> None:
     """Ask plex.tv for a PIN; the page shows its link while a thread waits for the approval."""
     with flow.lock:
         if flow.pin is not None and flow.pin.state is PinState.WAITING:
             return
+        flow.pin_declined = False
 
     def done(sign_in: PinSignIn) -> None:
         if sign_in.state is PinState.WAITING and sign_in.token:
@@ -139,10 +149,11 @@ def begin_pin(flow: Flow, services: Services) -> None:
 
 
 def cancel_pin(flow: Flow) -> None:
+    """Stop waiting for the PIN; it is not offered again by itself (the "Sign in with Plex" button is)."""
     with flow.lock:
         if flow.pin is not None:
             flow.pin.cancel.set()
-        flow.pin = None
+        flow.pin, flow.pin_declined = None, True
 
 
 def signed_in(flow: Flow, services: Services, token: str, *, save: bool) -> None:

@@ -60,6 +60,7 @@ def _in_thread(func: Callable[..., Any], *args: Any) -> Awaitable[Any]:
 async def index(request: Request) -> Response:
     flow, services = _flow(request), services_of(request)
     await _in_thread(steps.start, flow, services)
+    steps.offer_pin(flow, services)
     session = browser_session(request)
     for level, text in [*jobs.collect(flow), *_pop(flow)]:
         flash(session, level, text)
@@ -84,7 +85,7 @@ async def signin_status(request: Request) -> Response:
     pin = _flow(request).pin
     if pin is None:
         return JSONResponse({"state": "none"})
-    return JSONResponse({"state": pin.state.value, "seconds_left": pin.seconds_left})
+    return JSONResponse({"state": pin.state.value, "seconds_left": pin.seconds_left, "has_link": pin.url is not None})
 
 
 @action("#plex")

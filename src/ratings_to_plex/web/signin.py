@@ -1,7 +1,8 @@
 """Signing in from the browser: the Plex PIN flow with its link shown in the page, or a server URL + token.
 
 A server in a container cannot open a browser, so the link is shown and the *server* polls plex.tv in a background
-thread until the user approves; the page asks `/signin/status` now and then. The token never leaves the server.
+thread until the user approves; the page asks `/signin/status` now and then. The PIN itself is asked for in that
+thread too, so a page view never waits on plex.tv. The token never leaves the server.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ class PinState(str, enum.Enum):
 class PinSignIn:
     """One PIN sign-in in progress; `token` is set (server-side only) once plex.tv says it was approved."""
 
-    url: str
-    login: PinLogin
+    login: PinLogin | None = None
+    url: str | None = None  # None until plex.tv has answered with a PIN
     state: PinState = PinState.WAITING
     message: str = ""
     token: str | None = field(default=None, repr=False)
@@ -49,19 +50,20 @@ Callback = Callable[[PinSignIn], None]
 
 
 def start_pin(on_done: Callback) -> PinSignIn:
-    """Ask plex.tv for a PIN (raises PlexError when plex.tv cannot be reached) and poll it in a daemon thread;
+    """Start a PIN sign-in in a daemon thread: ask plex.tv for a PIN (`url` once it answers), then poll it;
     `on_done(sign_in)` runs in that thread once it is approved or failed (not after a cancel)."""
-    from ..plex.session import PinLogin
-
-    login = PinLogin()
-    sign_in = PinSignIn(login.start(), login)
+    sign_in = PinSignIn()
     threading.Thread(target=_wait, args=(sign_in, on_done), name="web-pin", daemon=True).start()
     return sign_in
 
 
 def _wait(sign_in: PinSignIn, on_done: Callback) -> None:
     """Poll plex.tv; once approved, let `on_done` connect *before* the state says so (the page reloads on it)."""
+    from ..app.account import PinLogin
+
     try:
+        sign_in.login = PinLogin()
+        sign_in.url = sign_in.login.start()
         token = sign_in.login.wait(max(1.0, sign_in.deadline - time.monotonic()), cancel=sign_in.cancel)
     except RatingsToPlexError as exc:
         if sign_in.cancel.is_set():

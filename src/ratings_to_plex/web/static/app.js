@@ -87,8 +87,9 @@
       fetch("/signin/status", { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (s) {
-          if (s.state !== "waiting") { window.location.reload(); return; }
-          if (status && s.seconds_left) { status.textContent = "Waiting for approval… (" + s.seconds_left + " s left)"; }
+          var shown = document.querySelector("[data-testid=signin-pin-link]") !== null;
+          if (s.state !== "waiting" || (s.has_link && !shown)) { window.location.reload(); return; }
+          if (status && shown && s.seconds_left) { status.textContent = "Waiting for approval… (" + s.seconds_left + " s left)"; }
           setTimeout(poll, 1000);
         })
         .catch(function () { setTimeout(poll, 2000); });
