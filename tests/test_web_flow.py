@@ -121,10 +121,14 @@ def test_plex_url_and_token_from_the_environment_connect_at_start(emu: Emulator,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLEX_URL", emu.url)
     monkeypatch.setenv("PLEX_TOKEN", emu.token)
+    for name, value in (("LIBRARY", "tv shows"), ("POLICY", "only-empty"), ("MARK_WATCHED", "1")):
+        monkeypatch.setenv(f"RATINGS_TO_PLEX_{name}", value)  # the CLI's variables set the form's first values
     with WebServer() as web:
         page = Browser(web).page()
         assert "Connected to" in page and emu.token not in page
-        assert re.search(r'data-testid="library"', page)
+        assert re.search(r'<option value="2" title="TV library" selected>TV Shows</option>', page)
+        assert '<option value="only-empty" selected>' in page
+        assert re.search(r'name="mark_watched" value="1" data-testid="mark-watched" checked', page)
 
 
 def test_preview_table_pages_sorts_and_filters_on_the_server(web: WebServer, emu: Emulator,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .app import app, friendly_errors
+from .app import app, err, friendly_errors
 
 
 @app.command()
@@ -24,6 +24,12 @@ def web(
     max_upload_mb: float = typer.Option(None, "--max-upload-mb", min=0.001,
                                         envvar="RATINGS_TO_PLEX_WEB_MAX_UPLOAD_MB",
                                         help="Largest upload accepted, in MB (default 50)."),
+    workers: int = typer.Option(16, "--workers", min=1, max=64, envvar="RATINGS_TO_PLEX_WORKERS",
+                                help="Concurrent requests to the Plex server while writing."),
+    insecure: bool = typer.Option(False, "--insecure-skip-tls-verify",
+                                  envvar="RATINGS_TO_PLEX_INSECURE_SKIP_TLS_VERIFY",
+                                  help="Do not check Plex servers' TLS certificates (self-signed local servers "
+                                       "only)."),
 ) -> None:
     """Serve the web UI; prints `URL: http://HOST:PORT/` first, then serves until Ctrl-C.
 
@@ -31,7 +37,10 @@ def web(
     """
     from ..web.settings import build_settings
 
-    settings = build_settings(host, port, access_token_file, import_dir=import_dir, max_upload_mb=max_upload_mb)
+    settings = build_settings(host, port, access_token_file, import_dir=import_dir, max_upload_mb=max_upload_mb,
+                              workers=workers, verify_tls=not insecure)
+    if insecure:
+        err.print("warning: TLS certificate verification is OFF for Plex servers.", markup=False)
     from ..web.serve import serve
 
     raise typer.Exit(serve(settings))

@@ -54,6 +54,19 @@ class Choices:
     discover: bool = False  # also rate rows in no library on Plex Discover
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_choices() -> Choices:
+    """The Preview form's first values from the same variables the CLI reads (`RATINGS_TO_PLEX_POLICY`, `_FORCE`,
+    `_MARK_WATCHED`, `_ALL_LIBRARIES`), so a container is set up by its environment alone."""
+    policy = os.environ.get("RATINGS_TO_PLEX_POLICY", "").strip()
+    return Choices(all_libraries=_env_flag("RATINGS_TO_PLEX_ALL_LIBRARIES"), force=_env_flag("RATINGS_TO_PLEX_FORCE"),
+                   mark_watched=_env_flag("RATINGS_TO_PLEX_MARK_WATCHED"),
+                   policy=policy if policy in dict(POLICIES) else "overwrite")
+
+
 @dataclass
 class Flow:
     """The state of one browser session (see the module docstring). Guarded by `lock`."""
@@ -68,7 +81,7 @@ class Flow:
     url: str | None = None  # the URL typed on the token form (shown again after an error; not secret)
     file: StoredFile | None = None
     source: ReadResult | None = None
-    choices: Choices = field(default_factory=Choices)
+    choices: Choices = field(default_factory=lambda: env_choices())
     plan: Plan | None = None
     rows: list[PreviewRow] = field(default_factory=list)  # the preview table, built once per plan
     job: Job | None = None  # the last job this browser started (followed by the page)
@@ -164,7 +177,7 @@ def signed_in(flow: Flow, services: Services, token: str, *, save: bool) -> None
         plex_account.save_token(token)
     with flow.lock:
         flow.token, flow.servers = token, servers
-    remembered = plex_account.load_config().get("server")
+    remembered = os.environ.get("RATINGS_TO_PLEX_SERVER") or plex_account.load_config().get("server")
     chosen = [s for s in servers if remembered in (s.name, s.client_identifier)] or \
         (servers if len(servers) == 1 else [])
     if chosen:
@@ -206,13 +219,15 @@ def _connected(flow: Flow, conn: Connection) -> None:
 
 
 def _default_libraries(conn: Connection) -> tuple[str, ...]:
-    """The remembered libraries this server still has, else its first movie library."""
+    """`RATINGS_TO_PLEX_LIBRARY` (titles or keys, comma-separated), else the remembered libraries this server still
+    has, else its first movie library."""
     libraries = conn.libraries()
+    named = tuple(n.strip().casefold() for n in os.environ.get("RATINGS_TO_PLEX_LIBRARY", "").split(",") if n.strip())
     try:
-        remembered = plex_account.remembered_libraries(conn.client)
+        remembered = named or tuple(n.casefold() for n in plex_account.remembered_libraries(conn.client))
     except RatingsToPlexError:
         remembered = ()
-    keys = [str(s.key) for s in libraries if s.title in remembered or str(s.key) in remembered]
+    keys = [str(s.key) for s in libraries if s.title.casefold() in remembered or str(s.key) in remembered]
     if keys:
         return tuple(keys)
     movies = [s for s in libraries if s.type == "movie"] or libraries

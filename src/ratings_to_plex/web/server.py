@@ -123,7 +123,8 @@ def create_app(settings: WebSettings, *, routes: list[Route] | None = None) -> G
                             trim_blocks=True, lstrip_blocks=True)
     imports = ImportFolder(settings.import_dir) if settings.import_dir is not None else None
     ctx = WebContext(settings, store, uploads, imports, templates)
-    services = Services(AppSession.default(), JobRunner(), uploads, imports)
+    services = Services(AppSession.default(workers=settings.workers, verify=settings.verify_tls), JobRunner(),
+                        uploads, imports)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -34,6 +34,8 @@ class WebSettings:
     max_upload_bytes: int = DEFAULT_UPLOAD_MB * 1024 * 1024
     import_dir: Path | None = None  # a folder of exports the user may pick from (listed by opaque id)
     secure_cookies: bool = False  # set behind an HTTPS reverse proxy
+    workers: int = 16  # concurrent writes (the app session's)
+    verify_tls: bool = True  # False: self-signed local servers only (--insecure-skip-tls-verify)
 
     @property
     def loopback(self) -> bool:
@@ -110,7 +112,7 @@ def import_dir_from_env() -> Path | None:
 
 
 def build_settings(host: str, port: int, token_file: Path | None, *, import_dir: Path | None = None,
-                   max_upload_mb: float | None = None) -> WebSettings:
+                   max_upload_mb: float | None = None, workers: int = 16, verify_tls: bool = True) -> WebSettings:
     """Validated settings; raises UsageError (exit 2) when the server would be open to the network."""
     token = read_access_token(token_file)
     if not is_loopback(host) and token is None:
@@ -119,4 +121,5 @@ def build_settings(host: str, port: int, token_file: Path | None, *, import_dir:
     limit = int(max_upload_mb * 1024 * 1024) if max_upload_mb else upload_limit_bytes()
     folder = import_dir if import_dir is not None else import_dir_from_env()
     return WebSettings(host=host, port=port, access_token=token, max_upload_bytes=limit, import_dir=folder,
-                       secure_cookies=os.environ.get("RATINGS_TO_PLEX_WEB_SECURE_COOKIES", "") in ("1", "true"))
+                       secure_cookies=os.environ.get("RATINGS_TO_PLEX_WEB_SECURE_COOKIES", "") in ("1", "true"),
+                       workers=max(1, workers), verify_tls=verify_tls)
