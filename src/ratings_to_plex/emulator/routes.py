@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import discover, home, plextv, pms
+from . import discover, home, plextv, pms, writes
 from .context import Context, Request, Response
 from .users import view_for
 
@@ -38,15 +38,15 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/library/sections", pms.sections),
     _r("GET", "/library/sections/", pms.sections),
     _r("GET", "/library/sections/{id}/all", pms.section_all),
-    _r("PUT", "/library/sections/{id}/all", pms.section_edit),
+    _r("PUT", "/library/sections/{id}/all", writes.section_edit),
     _r("GET", "/library/sections/{id}/collections", pms.section_collections),
     _r("GET", "/library/all", pms.library_all),
     _r("GET", "/library/metadata/{rk}/children", pms.children),
     _r("GET", "/library/metadata/{rk}/allLeaves", pms.all_leaves),
     _r("GET", "/library/metadata/{rk}", pms.metadata),
-    _r("PUT GET POST", "/:/rate", pms.rate),
-    _r("GET PUT POST", "/:/scrobble", pms.scrobble),
-    _r("GET PUT POST", "/:/unscrobble", pms.unscrobble),
+    _r("PUT GET POST", "/:/rate", writes.rate),
+    _r("GET PUT POST", "/:/scrobble", writes.scrobble),
+    _r("GET PUT POST", "/:/unscrobble", writes.unscrobble),
     _r("GET", "/api/v2/user", plextv.user),
     _r("POST", "/api/v2/users/signin", plextv.user, auth=False),
     _r("GET", "/api/v2/resources", plextv.resources),
