@@ -236,6 +236,9 @@ def test_web_refuses_a_network_address_without_a_good_token(tmp_path: Path) -> N
     empty.write_text("\n", encoding="utf-8")
     process = _web("--host", "0.0.0.0", "--port", "0", "--access-token-file", str(empty))
     assert process.wait(60) == 2
+    process = _web("--port", "0", "--import-dir", str(tmp_path / "missing"))
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and "is not a folder" in err
 
 
 def test_web_prints_its_url_first_and_serves_healthz(tmp_path: Path) -> None:

@@ -120,6 +120,8 @@ def build_settings(host: str, port: int, token_file: Path | None, *, import_dir:
                          f"--access-token-file (at least {MIN_TOKEN_CHARS} characters).")
     limit = int(max_upload_mb * 1024 * 1024) if max_upload_mb else upload_limit_bytes()
     folder = import_dir if import_dir is not None else import_dir_from_env()
+    if folder is not None and not folder.is_dir():
+        raise UsageError(f"The import folder {folder} is not a folder (--import-dir / {IMPORT_DIR_ENV}).")
     return WebSettings(host=host, port=port, access_token=token, max_upload_bytes=limit, import_dir=folder,
                        secure_cookies=os.environ.get("RATINGS_TO_PLEX_WEB_SECURE_COOKIES", "") in ("1", "true"),
                        workers=max(1, workers), verify_tls=verify_tls)
