@@ -64,13 +64,18 @@ def _build_venv(root: Path) -> Path:
     return venv_python
 
 
+def _clean_env() -> dict[str, str]:
+    """Our environment without PYTHONPATH & co.: the image has none, and they would hide the wheel's copy."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+
+
 def _as_nobody(python: Path) -> int | None:
     """`nobody`'s uid when we are root and nobody can run this Python (else None: run as ourselves)."""
     if os.geteuid() != 0:
         return None
     try:
         probe = subprocess.run([python, "-c", "import ratings_to_plex"], user=NOBODY, capture_output=True,
-                               timeout=60)
+                               timeout=60, env=_clean_env())
     except (OSError, subprocess.SubprocessError):
         return None
     return NOBODY if probe.returncode == 0 else None
@@ -79,7 +84,7 @@ def _as_nobody(python: Path) -> int | None:
 def test_the_wheel_in_a_fresh_venv_serves_healthz_like_the_image(scratch: Path) -> None:
     python = _build_venv(scratch)
     where = subprocess.run([python, "-c", "import ratings_to_plex; print(ratings_to_plex.__file__)"],
-                           check=True, capture_output=True, text=True).stdout
+                           check=True, capture_output=True, text=True, env=_clean_env()).stdout
     assert where.startswith(str(scratch / "venv")), f"not the wheel's copy: {where}"
     volume = scratch / "config-volume"
     volume.mkdir()
