@@ -130,6 +130,9 @@ def test_state_changes_need_the_csrf_token_and_our_origin(open_web: WebServer) -
         ours = {"Origin": open_web.url.rstrip("/")}
         assert client.post("/signin/cancel", data={"csrf": csrf}, headers=ours).status_code == 303
         assert client.post("/signin/cancel", headers={"X-CSRF-Token": csrf}).status_code == 303
+        proxied = {"Origin": "https://plex-tools.example", "X-Forwarded-Host": "plex-tools.example",
+                   "X-CSRF-Token": csrf}  # behind a reverse proxy that rewrites Host
+        assert client.post("/signin/cancel", headers=proxied).status_code == 303
         # A multipart upload carries it in the query string; without it the body is never read.
         upload = client.post("/upload", files={"file": ("r.csv", b"x", "text/csv")})
         assert upload.status_code == 403

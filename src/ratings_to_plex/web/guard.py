@@ -126,14 +126,17 @@ def _host_name(host: str) -> str:
 
 
 def _same_origin(scope: Scope, headers: Headers) -> bool:
-    """The Origin (else the Referer) names this very host; a request with neither is let through to CSRF."""
-    host = headers.get("host", "").lower()
+    """The Origin (else the Referer) names this very host — as the browser addressed it, or as a reverse proxy in
+    front says it was addressed (X-Forwarded-Host: a cross-site form cannot set that header). A request with
+    neither header is let through to the CSRF check."""
+    hosts = {headers.get("host", "").lower()}
+    hosts |= {h.strip().lower() for h in headers.get("x-forwarded-host", "").split(",") if h.strip()}
     origin = headers.get("origin")
     if origin is not None:
-        return origin != "null" and urlsplit(origin).netloc.lower() == host
+        return origin != "null" and urlsplit(origin).netloc.lower() in hosts
     referer = headers.get("referer")
     if referer is not None:
-        return urlsplit(referer).netloc.lower() == host
+        return urlsplit(referer).netloc.lower() in hosts
     return True
 
 
