@@ -17,6 +17,15 @@ from ratings_to_plex.gui.engine import Engine
 pytestmark = pytest.mark.gui
 
 
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    """A private Xvfb for this module's window tests (test_gui.xvfb: fails in CI when Xvfb is missing)."""
+    from .test_gui import xvfb
+
+    with xvfb() as name:
+        yield name
+
+
 @pytest.fixture
 def silent_server() -> Iterator[str]:
     """Accepts every connection and never answers a byte."""
@@ -129,3 +138,77 @@ def test_app_errors_name_tabs_and_buttons_not_cli_options(tmp_path: Any, emulato
     cli = RatingsToPlexError("pass a valid --token", reason="token_rejected", where="http://x")
     assert failure_message(cli) == "pass a valid --token"
     assert worded(RatingsToPlexError("plain words"), "gui") == "plain words"
+
+
+# -- the window under Xvfb, at 100/150/200 % ---------------------------------------------------------------------
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
+def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float, tmp_path: Any) -> None:
+    """A new user's first minutes: the empty log says where to start, an empty bar is empty, disabled buttons
+    read as disabled, an address without http:// connects, "All libraries" shows in the menu, a watched-only
+    file is flagged at once and a later good file clears it. Screenshots: test-artifacts/gui/ux_<scale>_*.png."""
+    from ratings_to_plex.gui.login_tab import ALL_SHOWN
+    from ratings_to_plex.gui.widgets import DISABLED_FG, DISABLED_TEXT, ERROR_COLOR, FIRST_HINT, OK_COLOR
+
+    from .test_gui import IMDB, Driver, clipped
+
+    emu = emulator(demo=True)
+    watched = tmp_path / "watched.csv"
+    watched.write_text("Date,Name,Year,Letterboxd URI\n2024-01-01,Dune,2021,https://boxd.it/a\n", encoding="utf-8")
+    d = Driver(scale, f"ux_{int(scale * 100)}")
+    app = d.app
+    try:
+        d.pump(until=d.idle, what="start-up")
+        assert app.log_panel.text() == "" and FIRST_HINT in app.log_panel.get("1.0", "end")
+        bar = app.action.progress
+        assert bar.cget("progress_color") == bar.cget("fg_color")  # no dot of colour in an empty bar
+        cancel = app.action.cancel
+        assert cancel.cget("state") == "disabled" and cancel.cget("fg_color") == DISABLED_FG
+        assert cancel.cget("text_color_disabled") == DISABLED_TEXT
+        d.shot("01_first_start")
+
+        app.show_tab("Login")
+        app.login.toggle_advanced(True)
+        app.form.url.set(f"127.0.0.1:{emu.port}")  # typed without http://
+        app.form.token.set(emu.token)
+        app.login.connect.invoke()
+        d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
+        assert app.login.library.get() == "Movies"
+        app.form.all_libraries.set(True)
+        d.pump(0.1)
+        assert app.login.library.get() == ALL_SHOWN
+        d.shot("02_all_libraries")
+        app.form.all_libraries.set(False)
+        d.pump(0.1)
+        assert app.login.library.get() == "Movies" and app.form.libraries() == ("Movies",)
+
+        app.set_source(watched)
+        d.pump(until=lambda: d.idle() and "Detected" in str(app.source.detected.cget("text")), what="watched.csv")
+        assert app.source.detected.cget("text_color") == ERROR_COLOR
+        assert "Mark watched if rating imported" in str(app.source.details.cget("text"))
+        d.shot("03_watched_only")
+        app.set_source(IMDB)
+        d.pump(until=lambda: d.idle() and "57 rows" in str(app.source.detected.cget("text")), what="the export")
+        assert app.source.detected.cget("text_color") == OK_COLOR
+        assert "Mark watched" not in str(app.source.details.cget("text"))
+        app.preview()
+        d.pump(until=lambda: d.idle() and "Planned" in str(app.action.progress_text.cget("text")),
+               what="the preview")
+        d.shot("04_preview")
+        panel = app.preview_panel
+        panel.search_var.set("dune")  # searchable…
+        d.pump(0.2)
+        assert [r[0] for r in panel.table()] == ["Dune", "Dune"]
+        panel.search_var.set("")
+        panel.sort_by("new")  # …and sortable: a second click on the heading reverses
+        panel.sort_by("new")
+        d.pump(0.3, until=lambda: not panel.pending())
+        news = [float(r[3].split(" ")[0]) for r in panel.table() if r[3][:1].isdigit()]
+        assert news == sorted(news, reverse=True) and news[0] == 10
+        assert panel.tree.heading("new", "text") == "New ▼"
+        d.shot("05_preview_sorted")
+        assert app.login.token_help.r2p_url.startswith("https://support.plex.tv/")
+        assert {b.cget("text") for b in app.source.help_links} == {"IMDb", "Letterboxd", "Trakt"}
+        if scale <= 1.5:  # 200 % of the seed's window does not fit a 1280×900 screen: looked at, not asserted
+            assert clipped(app) == []
+    finally:
+        d.close()

@@ -13,7 +13,22 @@ from .controller import ServerChoice
 from .form import NO_LIBRARY, NO_SERVER, SEVERAL, Form
 from .libraries import LibraryPicker
 from .tabs import WRAP
-from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, button, check, enable, entry, label, option_menu
+from .widgets import (
+    ERROR_COLOR,
+    HELP_LINKS,
+    MUTED_COLOR,
+    OK_COLOR,
+    PAD,
+    button,
+    check,
+    enable,
+    entry,
+    label,
+    link,
+    option_menu,
+)
+
+ALL_SHOWN = "All libraries"  # what the library menu shows while "Search ALL libraries" is ticked
 
 
 class LoginTab:
@@ -48,6 +63,7 @@ class LoginTab:
         self._chosen: tuple[str, ...] = ()  # the choice before "Several libraries…" was picked (Cancel restores it)
         form.library.trace_add("write", lambda *_: self._remember_choice())
         self.all_libraries = check(tab, "Search ALL libraries", form.all_libraries)
+        self._all_shown = ctk.StringVar(tab, value=ALL_SHOWN)
         form.all_libraries.trace_add("write", lambda *_: self._all_changed())
         self.all_libraries.grid(row=4, column=0, columnspan=2, sticky="w", padx=PAD, pady=(6, 0))
         label(tab, "No library selection required: all are searched.", muted=True,
@@ -91,6 +107,21 @@ class LoginTab:
         self.token._entry.bind("<Return>", lambda _e: on_connect())
         self.connect = button(self.advanced, "Connect", on_connect, width=90)
         self.connect.grid(row=1, column=2, sticky="e", padx=(PAD, 0), pady=3)
+        # CTk shows no placeholder in an entry bound to a variable: the example gets a line of its own
+        # (shown like a placeholder: while the URL or the token is still empty)
+        self.hints = hints = ctk.CTkFrame(self.advanced, fg_color="transparent")
+        hints.grid(row=2, column=1, columnspan=2, sticky="w", padx=(PAD, 0))
+        label(hints, "e.g. 192.168.1.10:32400 ·", muted=True, size=12).pack(side="left")
+        self.token_help = link(hints, "How do I find my token?", HELP_LINKS["token"])
+        self.token_help.pack(side="left")
+        for var in (self.form.url, self.form.token):
+            var.trace_add("write", lambda *_: self._show_hints())
+
+    def _show_hints(self) -> None:
+        if self.form.url.get().strip() and self.form.token.get().strip():
+            self.hints.grid_remove()
+        else:
+            self.hints.grid()
 
     # -- states --------------------------------------------------------------------------------------------
     def toggle_advanced(self, show: bool | None = None) -> None:
@@ -169,6 +200,9 @@ class LoginTab:
         choice = self.servers.get(self.form.server.get())
         usable = bool(choice and choice.libraries)
         self.library.configure(state="disabled" if self.form.all_libraries.get() or not usable else "normal")
+        # The menu says what will be searched: "All libraries" while the box is ticked (the choice underneath
+        # is kept, and shown again when it is unticked).
+        self.library.configure(variable=self._all_shown if self.form.all_libraries.get() else self.form.library)
         if self.form.all_libraries.get():
             self.picker.dismiss()
 

@@ -3,6 +3,7 @@ is written. Rows arrive ready-made from the worker and are inserted in chunks so
 
 from __future__ import annotations
 
+import functools
 import tkinter as tk
 from tkinter import font as tkfont
 from tkinter import ttk
@@ -11,7 +12,7 @@ from typing import Any, Final
 import customtkinter as ctk
 
 from ..app.rows import CATEGORIES, PreviewRow, counts
-from .widgets import MUTED_COLOR, PAD, focus_next, focus_prev, label, option_menu, scrolled_tree
+from .widgets import MUTED_COLOR, PAD, entry, focus_next, focus_prev, label, option_menu, scrolled_tree
 
 COLUMNS: Final = (("title", "Title", 160, True), ("year", "Year", 44, False), ("current", "Current", 68, False),
                   ("new", "New", 68, False), ("reason", "Reason", 120, True))
@@ -38,10 +39,16 @@ class PreviewPanel:
         label(bar, "Show").pack(side="left")
         self.filter_var = tk.StringVar(tab, CATEGORIES[0][1])
         self.filter = option_menu(bar, self.filter_var, [name for _, name in CATEGORIES],
-                                  command=lambda _v: self._refill(), width=200)
+                                  command=lambda _v: self._refill(), width=170)
         self.filter.pack(side="left", padx=(PAD, 0))
-        self.count = label(bar, "", muted=True)
-        self.count.pack(side="left", padx=PAD)
+        self.count = label(bar, "", muted=True)  # shown only while a search narrows the rows (the menu counts)
+        self.search_var = tk.StringVar(tab, "")
+        self.search_label = label(bar, "Search")  # CTk shows no placeholder in an entry with a variable
+        self.search_label.pack(side="left", padx=(PAD, 6))
+        self.search = entry(bar, self.search_var, width=60)
+        self.search.pack(side="left", fill="x", expand=True)
+        self.search_var.trace_add("write", lambda *_: self._refill())
+        self._order: tuple[str, bool] | None = None  # (column, descending) after a click on a heading
 
         holder = tk.Frame(tab, highlightthickness=0, borderwidth=0)
         holder.grid(row=2, column=0, sticky="nsew", padx=4, pady=(6, 4))
@@ -49,6 +56,8 @@ class PreviewPanel:
         holder.grid_rowconfigure(0, weight=1)
         self.holder = holder
         self.tree, self.xscroll = scrolled_tree(holder, [(k, h, w, 40, stretch) for k, h, w, stretch in COLUMNS])
+        for key, heading, _w, _s in COLUMNS:  # a click on a heading sorts by it; a second click reverses
+            self.tree.heading(key, text=heading, command=functools.partial(self.sort_by, key))
         self.detail = label(tab, "", size=12, muted=True)
         self.detail.grid(row=3, column=0, sticky="ew", padx=4)
         self.tree.bind("<Configure>", lambda e: self._fit_columns(e.width), add="+")
@@ -164,10 +173,30 @@ class PreviewPanel:
         self.tree.delete(*self.tree.get_children())
         self.detail.configure(text="Select a row to read it in full." if self.rows else "")
         key = self.category()
-        self.shown = [r for r in self.rows if key is None or r.category == key]
+        words = self.search_var.get().casefold().split()
+        self.shown = [r for r in self.rows if (key is None or r.category == key)
+                      and all(w in f"{r.title} {r.year} {r.reason}".casefold() for w in words)]
+        if self._order is not None:
+            column, descending = self._order
+            self.shown.sort(key=lambda r: _sort_key(getattr(r, column)), reverse=descending)
+            empty = [r for r in self.shown if _sort_key(getattr(r, column))[0] == 2]
+            self.shown = [r for r in self.shown if _sort_key(getattr(r, column))[0] != 2] + empty  # last
         self._pending = list(self.shown)
         self.count.configure(text=f"{len(self.shown)} row{'s' if len(self.shown) != 1 else ''}")
+        if words:
+            self.count.pack(side="left", padx=PAD, before=self.search_label)
+        else:
+            self.count.pack_forget()
         self._insert_some()
+
+    def sort_by(self, column: str) -> None:
+        """Sort the table by a column (numbers as numbers; empty last); again the same column: the other way."""
+        descending = self._order == (column, False)
+        self._order = (column, descending)
+        for key, heading, _w, _s in COLUMNS:
+            arrow = (" ▼" if descending else " ▲") if key == column else ""
+            self.tree.heading(key, text=heading + arrow)
+        self._refill()
 
     def _insert_some(self) -> None:
         chunk, self._pending = self._pending[:_CHUNK], self._pending[_CHUNK:]
@@ -191,3 +220,12 @@ class PreviewPanel:
 
     def focus(self) -> Any:
         return self.tree.focus_set()
+
+
+def _sort_key(value: str) -> tuple[int, float, str]:
+    """Ratings ("8 (4.0★)", "unrated", "—") and years sort by their number; titles and reasons as text."""
+    head = value.split(" ", 1)[0]
+    try:
+        return (0, float(head), "")
+    except ValueError:
+        return (1 if value.strip(" —") else 2, 0.0, value.casefold())

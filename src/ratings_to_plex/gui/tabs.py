@@ -13,7 +13,7 @@ import customtkinter as ctk
 from .export_jobs import EXPORT_FORMATS
 from .form import Form
 from .state import SCALES, THEMES, TYPE_TOGGLES
-from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, button, check, label, option_menu
+from .widgets import ERROR_COLOR, HELP_LINKS, MUTED_COLOR, OK_COLOR, PAD, button, check, label, link, option_menu
 
 WRAP = 330  # wrap length of explanatory text in the left column (CTk scales it with the widgets)
 
@@ -80,6 +80,12 @@ class SourceTab:
         self.export.pack(side="left", padx=(PAD, 0))
         label(tab, "The chosen server and libraries; nothing in Plex changes.", muted=True, size=12,
               wrap=WRAP).grid(row=7, column=0, sticky="w", padx=PAD)
+        self.links = links = ctk.CTkFrame(tab, fg_color="transparent")  # until a file is chosen (then it is known)
+        links.grid(row=8, column=0, sticky="w", padx=PAD - 4, pady=(PAD, 0))
+        label(links, "How to export your ratings:", muted=True, size=12).pack(side="left", padx=(4, 0))
+        self.help_links = [link(links, name, HELP_LINKS[name]) for name in ("IMDb", "Letterboxd", "Trakt")]
+        for help_link in self.help_links:
+            help_link.pack(side="left")
 
     def _ask_export(self, form: Form, on_export: Callable[[str, Path], Any]) -> None:
         fmt, suffix = EXPORT_FORMATS[form.export_format.get()]
@@ -96,6 +102,10 @@ class SourceTab:
                             "No file chosen yet.")
         self.detected.configure(text="Reading…" if path else "", text_color=MUTED_COLOR)
         self.details.configure(text="")
+        if path:
+            self.links.grid_remove()
+        else:
+            self.links.grid()
 
     def show_detected(self, description: str, rows: int, problems: dict[str, int], notes: tuple[str, ...],
                       ratings: bool = True) -> None:

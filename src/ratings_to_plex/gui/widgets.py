@@ -19,6 +19,7 @@ FOCUS_COLOR: Final = ("#d97706", "#fbbf24")  # amber: readable on both themes, u
 ERROR_COLOR: Final = ("#b91c1c", "#f87171")
 OK_COLOR: Final = ("#15803d", "#4ade80")
 MUTED_COLOR: Final = ("gray35", "gray70")
+TAB_BAR: Final = ("gray86", "gray22")
 DISABLED_FG: Final = ("gray82", "gray25")  # a disabled button looks disabled in both themes…
 DISABLED_TEXT: Final = ("gray38", "gray62")  # …and its text stays readable on it (CTk's default all but vanishes)
 _MAX_LOG_LINES: Final = 20_000
@@ -58,6 +59,10 @@ def keyboard(widget: Any, activate: Callable[[], Any], ring: dict[str, Any] | No
 
 def tabview_keys(view: ctk.CTkTabview, names: tuple[str, ...], show: Callable[[str, Any], Any]) -> None:
     """Keyboard access to a tab view's tab bar, and a fix for CTk hiding the wrong tab."""
+    # CTk's light theme writes the tab names in pale grey-blue on grey (contrast about 2:1): dark on light here,
+    # light on dark in the Dark theme, and the chosen tab dark on its blue in Light (about 5:1 everywhere).
+    view.configure(segmented_button_fg_color=TAB_BAR, segmented_button_unselected_color=TAB_BAR,
+                   segmented_button_unselected_hover_color=("gray78", "gray30"), text_color=("gray10", "gray92"))
     # Tab moves through widgets in stacking order: put the tab bar just before the tabs' content.
     view._segmented_button.lower(view.tab(names[0]))
     # CTk hides the other tabs 100 ms after a switch, by the name switched to then: two quick switches
@@ -90,6 +95,31 @@ def enable(widget: Any, on: bool) -> None:
     if fg is not None and fg != "transparent":
         options["fg_color"] = fg if on else DISABLED_FG
     widget.configure(**options)
+
+
+LINK_COLOR: Final = ("#1d4ed8", "#93c5fd")
+HELP_LINKS: Final = {
+    "token": "https://support.plex.tv/articles/204059436-finding-an-authentication-token-x-plex-token/",
+    "IMDb": "https://help.imdb.com/article/imdb/track-movies-tv/ratings-faq/G67Y87TFYYP6TWAV",
+    "Letterboxd": "https://letterboxd.com/settings/data/",
+    "Trakt": "https://trakt.tv/settings/data",
+}
+
+
+def link(master: Any, text: str, url: str) -> ctk.CTkButton:
+    """A help link: opens `url` in the browser (in the background: a slow browser start never blocks the window)."""
+
+    def open_it() -> None:
+        import threading
+        import webbrowser
+
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True, name="help-link").start()
+
+    b = ctk.CTkButton(master, text=text, command=open_it, fg_color="transparent", hover_color=("gray85", "gray25"),
+                      text_color=LINK_COLOR, font=ctk.CTkFont(size=12, underline=True), width=0, height=22)
+    b.r2p_url = url
+    keyboard(b, b.invoke)
+    return b
 
 
 def check(master: Any, text: str, variable: tk.Variable, **kwargs: Any) -> ctk.CTkCheckBox:
