@@ -22,7 +22,7 @@ from .uploads import ImportFolder, StoredFile, UploadArea
 if TYPE_CHECKING:
     from ..app import ReadResult
     from ..app.rows import PreviewRow
-    from ..plex.servers import ServerInfo
+    from ..app.account import ServerInfo
     from .sessions import BrowserSession
 
 TYPE_LABELS: Final = ("Movie", "TV Series", "TV Mini Series", "TV Movie", "TV Episode", "Other")

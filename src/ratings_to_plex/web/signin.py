@@ -18,7 +18,7 @@ from ..errors import RatingsToPlexError
 from ..security import redact
 
 if TYPE_CHECKING:
-    from ..plex.session import PinLogin
+    from ..app.account import PinLogin
 
 PIN_TIMEOUT_S: Final = 600.0
 

@@ -20,7 +20,7 @@ from .jobs import followed_job, resumable
 from .signin import PinState
 
 if TYPE_CHECKING:
-    from ..plex.servers import ServerInfo
+    from ..app.account import ServerInfo
 
 PAGE_ROWS: Final = 200
 COLUMNS: Final = (("title", "Title"), ("year", "Year"), ("current", "Current"), ("new", "New"), ("reason", "Reason"))
