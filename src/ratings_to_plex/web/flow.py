@@ -21,8 +21,8 @@ from .uploads import ImportFolder, StoredFile, UploadArea
 
 if TYPE_CHECKING:
     from ..app import ReadResult
-    from ..app.rows import PreviewRow
     from ..app.account import ServerInfo
+    from ..app.rows import PreviewRow
     from .sessions import BrowserSession
 
 TYPE_LABELS: Final = ("Movie", "TV Series", "TV Mini Series", "TV Movie", "TV Episode", "Other")
