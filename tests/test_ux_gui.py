@@ -212,3 +212,33 @@ def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float,
             assert clipped(app) == []
     finally:
         d.close()
+
+
+def test_closing_during_a_run_asks_first(display: str, emulator: Any) -> None:
+    from .test_gui import IMDB, Driver
+
+    emu = emulator(demo=True, latency_ms=150)
+    d = Driver(1.0, "ux_close")
+    app = d.app
+    asked: list[int] = []
+    app.ask_close = lambda _parent: bool(asked.append(1))  # the user answers "No"
+    try:
+        app.form.url.set(emu.url)
+        app.form.token.set(emu.token)
+        app.login.connect.invoke()
+        d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
+        app.set_source(IMDB)
+        d.pump(until=lambda: d.idle() and "57 rows" in str(app.source.detected.cget("text")), what="the export")
+        app.preview()
+        d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the preview")
+        app.update_ratings()
+        d.pump(until=lambda: c.RUN in app.controller.busy, what="the run")
+        app.tk.call(app.protocol("WM_DELETE_WINDOW"))  # the window manager's close button
+        d.pump(0.2)
+        assert asked == [1] and app.winfo_exists() and c.RUN in app.controller.busy  # "No": it goes on
+        app.controller.cancel()
+        d.pump(until=d.idle, what="the cancel")
+        app.tk.call(app.protocol("WM_DELETE_WINDOW"))  # nothing running: closes without a question
+        assert asked == [1]
+    finally:
+        d.close()

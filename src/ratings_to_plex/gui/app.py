@@ -29,7 +29,7 @@ from .login_tab import LoginTab
 from .right import HISTORY_TAB, LOG_TAB, PREVIEW_TAB, RIGHT_TABS, RightColumn
 from .state import POLICY_LABELS, Remembered, scale_factor
 from .tabs import FiltersTab, GeneralTab, OptionsTab, SourceTab
-from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, label, open_path, tabview_keys
+from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, confirm_close, guarded, label, open_path, tabview_keys
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ def _key(action: Callable[[], Any], _event: Any) -> str:
 
 
 class App(ctk.CTk):
+    ask_close = staticmethod(confirm_close)
+
     def __init__(self, controller: c.Controller | None = None) -> None:
         super().__init__()
         self.controller = controller or c.Controller()
@@ -67,7 +69,8 @@ class App(ctk.CTk):
         self._bind_keys()
         self.form.on_change(self._form_changed)
         self.form.server.trace_add("write", lambda *_: self.check_unfinished())
-        self.protocol("WM_DELETE_WINDOW", self.close)
+        self.protocol("WM_DELETE_WINDOW", guarded(self.close, lambda: c.RUN in self.controller.busy,
+                                                  lambda: self.ask_close(self)))  # during a run, ask first
         self.size_window()
         self._poll_job: str | None = self.after(POLL_MS, self._poll)
 

@@ -122,6 +122,26 @@ def link(master: Any, text: str, url: str) -> ctk.CTkButton:
     return b
 
 
+def guarded(action: Callable[[], Any], needs_asking: Callable[[], bool], ask: Callable[[], bool]) -> Callable[[], None]:
+    """`action`, but while `needs_asking()` only once `ask()` said yes."""
+
+    def run() -> None:
+        if not needs_asking() or ask():
+            action()
+
+    return run
+
+
+def confirm_close(parent: Any) -> bool:
+    """The question before the window closes during a run (closing stops it)."""
+    from tkinter import messagebox
+
+    return bool(messagebox.askyesno(
+        "Stop the run and close?", "Ratings are being written to Plex. Close anyway?\n\nThe writes already sent "
+        "finish and are recorded; the rest are not written. You can finish the run later: History → Finish, or "
+        "the banner at the next start.", parent=parent, icon="warning", default="no"))
+
+
 def check(master: Any, text: str, variable: tk.Variable, **kwargs: Any) -> ctk.CTkCheckBox:
     c = ctk.CTkCheckBox(master, text=text, variable=variable, **kwargs)
     keyboard(c, c.toggle, {"border_color": FOCUS_COLOR})
