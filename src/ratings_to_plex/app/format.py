@@ -5,7 +5,7 @@ status (`MATCHED`, `NOT_FOUND`, …, as `Match.status` holds them)."""
 from __future__ import annotations
 
 from ..match import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH
-from ..report import BREAKDOWN, EXTRA, counts_key, fmt_rating, plan_summary, stars
+from ..report import BREAKDOWN, EXTRA, breakdown_lines, counts_key, fmt_rating, plan_summary, stars
 from ..sources.model import ReadResult
 from ..undo import ALREADY_RESTORED, CHANGED_SINCE, MARKED_UNWATCHED
 
@@ -16,4 +16,5 @@ def rows_in(source: ReadResult) -> int:
 
 
 __all__ = ["ALREADY_RESTORED", "AMBIGUOUS", "BREAKDOWN", "CHANGED_SINCE", "EXTRA", "FILTERED", "MARKED_UNWATCHED",
-           "MATCHED", "NOT_FOUND", "TYPE_MISMATCH", "counts_key", "fmt_rating", "plan_summary", "rows_in", "stars"]
+           "MATCHED", "NOT_FOUND", "TYPE_MISMATCH", "breakdown_lines", "counts_key", "fmt_rating", "plan_summary",
+           "rows_in", "stars"]
