@@ -220,3 +220,22 @@ def test_unreachable_plextv_says_so_and_leaves_the_token_form(web: WebServer) ->
     page = browser.page()
     assert 'data-testid="signin-error"' in page and "Cannot reach plex.tv" in page
     assert 'data-testid="plex-url"' in page and 'data-testid="signin-pin"' in page  # try again, or use a token
+
+
+def test_dry_run_writes_reports_only_and_keeps_file_and_preview(web: WebServer, emu: Emulator,
+                                                               tmp_path: Path) -> None:
+    export = tmp_path / "ratings.csv"
+    csv_from_library(emu, export, 30)
+    before = {k: s.user_rating for k, s in emu.state().items()}
+    browser = _connected(web, emu)
+    browser.upload("ratings.csv", export.read_bytes())
+    browser.post("/preview", library="1", type=["Movie"])
+    browser.wait_idle()
+    browser.post("/dry-run")
+    page = browser.wait_idle()
+    assert "Run 1 · dry run" in page and 'data-testid="preview-table"' in page  # the preview stays for the run
+    assert {k: s.user_rating for k, s in emu.state().items()} == before  # nothing written
+    assert browser.client.get("/runs/1/log").status_code == 200
+    browser.post("/write")  # the file is still there: the real run follows
+    assert "Run 2 · done" in browser.wait_idle()
+    assert {k: s.user_rating for k, s in emu.state().items()} != before

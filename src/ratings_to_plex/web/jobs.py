@@ -29,6 +29,7 @@ TYPE_GROUPS: Final[dict[str, frozenset[str]]] = dict(zip(TYPE_LABELS, (
     frozenset({"movie"}), frozenset({"tv_series"}), frozenset({"tv_mini_series"}), frozenset({"tv_movie"}),
     frozenset({"tv_episode"}), frozenset({"short", "video", "tv_special", "other"})), strict=True))
 PREVIEW: Final = "preview"
+DRY_RUN: Final = "dry-run"
 
 
 def use_file(flow: Flow, services: Services, stored: StoredFile) -> None:
@@ -90,8 +91,9 @@ def start_preview(flow: Flow, services: Services, choices: Choices) -> Job:
         identity=conn.identity, writes=False))
 
 
-def start_write(flow: Flow, services: Services) -> Job:
-    """Write the previewed plan; the uploaded file is deleted once the run is over (journaled either way)."""
+def start_write(flow: Flow, services: Services, *, dry_run: bool = False) -> Job:
+    """Write the previewed plan; the uploaded file is deleted once the run is over (journaled either way). A dry
+    run writes nothing to Plex, only its reports, and keeps the file and the preview for the real run."""
     conn = require_conn(flow)
     with flow.lock:
         plan, stored = flow.plan, flow.file
@@ -100,14 +102,16 @@ def start_write(flow: Flow, services: Services) -> Job:
 
     def target(job: Job) -> RunSummary:
         try:
-            return services.app.write(conn, plan, cancel=job.cancel, on_event=job.emit)
+            return services.app.write(conn, plan, dry_run=dry_run, cancel=job.cancel, on_event=job.emit)
         finally:
-            with flow.lock:
-                if flow.file is stored:
-                    flow.file, flow.source = None, None
-            services.uploads.discard(stored)
+            if not dry_run:
+                with flow.lock:
+                    if flow.file is stored:
+                        flow.file, flow.source = None, None
+                services.uploads.discard(stored)
 
-    return _follow(flow, services.runner.start("write", target, identity=conn.identity, writes=True))
+    kind = DRY_RUN if dry_run else "write"
+    return _follow(flow, services.runner.start(kind, target, identity=conn.identity, writes=not dry_run))
 
 
 def start_undo(flow: Flow, services: Services, run_id: int) -> Job:
@@ -171,7 +175,9 @@ def collect(flow: Flow) -> list[tuple[str, str]]:
             flow.plan, flow.rows, flow.summary = plan, plan_rows(plan, names), None
             return []
         if isinstance(job.result, RunSummary):
-            flow.summary, flow.plan, flow.rows = job.result, None, []
+            flow.summary = job.result
+            if not job.result.dry_run:  # after a real run the preview is out of date; a dry run changed nothing
+                flow.plan, flow.rows = None, []
             if job.state is JobState.CANCELLED:
                 return [("warning", f"Run {job.result.run_id} cancelled: what was written stays written and is "
                                     "journaled; finish it from the banner or undo it in History.")]

@@ -166,6 +166,11 @@ async def write(request: Request, flow: Flow, services: Services) -> None:
 
 
 @action("#run")
+async def dry_run(request: Request, flow: Flow, services: Services) -> None:
+    await _in_thread(functools.partial(jobs.start_write, flow, services, dry_run=True))
+
+
+@action("#run")
 async def cancel(request: Request, flow: Flow, services: Services) -> None:
     jobs.cancel(flow, services, request.path_params["job_id"])
 
@@ -212,6 +217,7 @@ ROUTES = [
     Route("/pick", pick, methods=["POST"]),
     Route("/preview", preview, methods=["POST"]),
     Route("/write", write, methods=["POST"]),
+    Route("/dry-run", dry_run, methods=["POST"]),
     Route("/jobs/{job_id}/cancel", cancel, methods=["POST"]),
     Route("/undo/{run_id:int}", undo, methods=["POST"]),
     Route("/resume/{run_id:int}", resume, methods=["POST"]),

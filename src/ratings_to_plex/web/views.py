@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
 from ..app import Identity, Job, JobState, JournalCorrupt, RunInfo, RunSummary
-from ..app.format import BREAKDOWN, EXTRA, plan_summary, rows_in
+from ..app.format import breakdown_lines, plan_summary, rows_in
 from ..app.rows import CATEGORIES, PreviewRow, counts
 from .flow import POLICIES, Flow, Services
 from .jobs import followed_job, resumable
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 PAGE_ROWS: Final = 200
 COLUMNS: Final = (("title", "Title"), ("year", "Year"), ("current", "Current"), ("new", "New"), ("reason", "Reason"))
-_JOB_TITLES: Final = {"preview": "Preview", "write": "Writing to Plex", "undo": "Undo", "resume": "Finishing a run"}
+_JOB_TITLES: Final = {"preview": "Preview", "write": "Writing to Plex", "dry-run": "Dry run (nothing is written)",
+                      "undo": "Undo", "resume": "Finishing a run"}
 _STATE_LABELS: Final = {JobState.RUNNING: "running", JobState.DONE: "done", JobState.FAILED: "failed",
                         JobState.CANCELLED: "cancelled"}
 
@@ -127,13 +128,8 @@ def result_view(summary: RunSummary | None) -> dict[str, Any] | None:
     if summary is None:
         return None
     return {"run_id": summary.run_id, "status": str(summary.status).replace("_", " "),
-            "breakdown": breakdown_text(summary.counts), "unmatched": summary.unmatched_csv is not None,
-            "log": summary.run_log is not None}
-
-
-def breakdown_text(counts: dict[str, int]) -> str:
-    """The breakdown as INTERFACES.md words and orders it."""
-    return "\n".join(["Breakdown:", *(f"  {label}: {counts.get(label, 0)}" for label in (*BREAKDOWN, *EXTRA))])
+            "breakdown": "\n".join(breakdown_lines(summary.counts, summary.dry_run)),
+            "unmatched": summary.unmatched_csv is not None, "log": summary.run_log is not None}
 
 
 def history_view(flow: Flow, services: Services) -> list[dict[str, Any]]:
