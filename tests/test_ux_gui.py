@@ -214,14 +214,14 @@ def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float,
         d.close()
 
 
-def test_closing_during_a_run_asks_first(display: str, emulator: Any) -> None:
+def test_closing_during_a_run_asks_first(display: str, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from .test_gui import IMDB, Driver
 
     emu = emulator(demo=True, latency_ms=150)
     d = Driver(1.0, "ux_close")
     app = d.app
     asked: list[int] = []
-    app.ask_close = lambda _parent: bool(asked.append(1))  # the user answers "No"
+    monkeypatch.setattr("ratings_to_plex.gui.app.confirm_close", lambda _parent: bool(asked.append(1)))  # "No"
     try:
         app.form.url.set(emu.url)
         app.form.token.set(emu.token)
@@ -240,5 +240,33 @@ def test_closing_during_a_run_asks_first(display: str, emulator: Any) -> None:
         d.pump(until=d.idle, what="the cancel")
         app.tk.call(app.protocol("WM_DELETE_WINDOW"))  # nothing running: closes without a question
         assert asked == [1]
+    finally:
+        d.close()
+
+
+def test_changing_interface_size_keeps_hidden_things_hidden_and_the_window_size(display: str) -> None:
+    """CTk re-applies a widget's last grid() call when the scaling changes — which re-showed everything hidden
+    with grid_remove() (a finished run's banner, empty notes); and back at 100 % the window stayed wide."""
+    from .test_gui import Driver
+
+    d = Driver(1.0, "ux_rescale")
+    app = d.app
+    try:
+        d.pump(until=d.idle, what="start-up")
+        width = app.winfo_width()
+        hidden = [app.login.server_note, app.login.advanced, app.action.result, app.banner.frame]
+        assert not any(w.winfo_ismapped() for w in hidden)
+        app.set_status("A long status line that, at 200 %, makes the status bar wrap at the window's width " * 3)
+        for size in ("150%", "200%", "100%"):
+            app.form.scale.set(size)
+            app._on_scale(size)
+            d.pump(0.6)
+            app.show_tab("Login")
+            d.pump(0.2)
+            assert not any(w.winfo_ismapped() for w in hidden), size
+            if size == "200%":
+                d.shot("200")
+        assert abs(app.winfo_width() - width) <= 12, (app.winfo_width(), width)
+        d.shot("back_to_100")
     finally:
         d.close()

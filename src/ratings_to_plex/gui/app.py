@@ -50,8 +50,6 @@ def _key(action: Callable[[], Any], _event: Any) -> str:
 
 
 class App(ctk.CTk):
-    ask_close = staticmethod(confirm_close)
-
     def __init__(self, controller: c.Controller | None = None) -> None:
         super().__init__()
         self.controller = controller or c.Controller()
@@ -70,7 +68,7 @@ class App(ctk.CTk):
         self.form.on_change(self._form_changed)
         self.form.server.trace_add("write", lambda *_: self.check_unfinished())
         self.protocol("WM_DELETE_WINDOW", guarded(self.close, lambda: c.RUN in self.controller.busy,
-                                                  lambda: self.ask_close(self)))  # during a run, ask first
+                                                  lambda: confirm_close(self)))  # during a run, ask first
         self.size_window()
         self._poll_job: str | None = self.after(POLL_MS, self._poll)
 
@@ -130,6 +128,7 @@ class App(ctk.CTk):
         widget = ctk.ScalingTracker.get_widget_scaling(self)
         window = ctk.ScalingTracker.get_window_scaling(self)
         self.grid_columnconfigure(0, minsize=round(LEFT_WIDTH * widget))  # steady, whatever the tab shows
+        self.status.configure(wraplength=200)  # wrapped at the old width, it would hold the window that wide
         self.update_idletasks()
         screen_w, screen_h = self.winfo_screenwidth(), self.winfo_screenheight() - 40
         width = min(screen_w, max(round(BASE_SIZE[0] * widget), self.winfo_reqwidth()))
@@ -137,6 +136,7 @@ class App(ctk.CTk):
         self.minsize(round(min(width, MIN_SIZE[0] * widget) / window),
                      round(min(height, MIN_SIZE[1] * widget) / window))
         self.geometry(f"{round(width / window)}x{round(height / window)}")
+        self.after_idle(lambda: self.status.configure(wraplength=max(200, self._status_wrap)))
 
     def _bind_keys(self) -> None:
         keys: list[tuple[str, Callable[[], Any]]] = [
