@@ -789,3 +789,22 @@ def test_two_servers_with_one_name_are_both_in_the_menu(display: str, same_name:
         assert app.remembered_settings().server == "Plex Media Server"  # what --server takes
     finally:
         d.close()
+
+
+def test_a_damaged_journal_is_named_and_moved_aside(display: str, emu: Emulator) -> None:
+    journal = Path(os.environ["RATINGS_TO_PLEX_DATA_DIR"]) / "journal.sqlite3"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_bytes(b"not a database " * 100)
+    d = Driver(1.0, "100")
+    app = d.app
+    try:
+        connect(d, emu)
+        app.show_tab("History", app.right)
+        d.pump(until=lambda: app.history.confirm.winfo_ismapped(), what="the offer to move the journal aside")
+        assert str(journal) in str(app.history.detail.cget("text"))
+        d.shot("journal_damaged")
+        app.history.restore.invoke()
+        d.pump(until=lambda: d.idle() and "moved aside" in d.status(), what="the journal moved aside")
+        assert not app.history.confirm.winfo_ismapped() and list(journal.parent.glob("journal.sqlite3.corrupt-*"))
+    finally:
+        d.close()

@@ -404,3 +404,16 @@ def test_export_writes_the_chosen_servers_ratings(same_name: tuple[Emulator, Emu
     assert {i.rating_key for i in backup.items} == rated_on_b
     assert ctl.export(RunRequest(None, label_a), "json", tmp_path / "a.json")
     assert "Choose a library" in failure(ctl) and not (tmp_path / "a.json").exists()
+
+
+def test_a_damaged_journal_is_offered_to_be_moved_aside(tmp_path: Path) -> None:
+    journal = tmp_path / "j" / "journal.sqlite3"
+    journal.parent.mkdir()
+    journal.write_bytes(b"not a database " * 100)
+    ctl = c.Controller(Engine(AppSession(journal_path=journal, report_dir=tmp_path / "r")))
+    assert ctl.load_history()
+    damaged = event(ctl, ev.JournalDamaged)
+    assert str(journal) in damaged.message
+    assert ctl.move_journal_aside()
+    loaded = event(ctl, ev.HistoryLoaded)
+    assert loaded.runs == () and list(journal.parent.glob("journal.sqlite3.corrupt-*"))

@@ -104,7 +104,7 @@ class JournalCorrupt(JournalError):
     """Raised when the journal file exists but is not a usable SQLite database (damaged, truncated, overwritten)."""
 
     def __init__(self, path: Path, detail: str) -> None:
-        self.path = path
+        self.path, self.detail = path, detail
         self.aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
         super().__init__(f"The run journal {path} is damaged ({detail}). Runs can still be previewed; to write, "
                          f"undo or see history, move it aside (it is kept as {self.aside.name}) and start a new "

@@ -155,6 +155,10 @@ class Engine:
         self._note("undo_blocker")
         return self.session.undo_blocker(run, identity)
 
+    def move_journal_aside(self) -> Path:
+        self._note("move_journal_aside")
+        return self.session.move_journal_aside()
+
     def find_unfinished(self, path: Path, identity: Identity) -> RunInfo | None:
         self._note("find_unfinished")
         return self.session.unfinished_run(path, identity)

@@ -166,6 +166,13 @@ class Unfinished:
 
 
 @dataclass(frozen=True)
+class JournalDamaged:
+    """The run journal cannot be read (`message` names the file); History offers to move it aside."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class Failed:
     job: str
     message: str

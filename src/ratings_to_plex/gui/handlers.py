@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import customtkinter as ctk
 
 from . import controller as c
-from .events import HISTORY, UNDO_PLAN, HistoryLoaded, UndoPlanned, Unfinished
+from .events import HISTORY, UNDO_PLAN, HistoryLoaded, JournalDamaged, UndoPlanned, Unfinished
 from .journal_jobs import WRITE_JOBS
 from .state import Remembered, scale_factor
 from .widgets import enable
@@ -184,6 +184,12 @@ def failed(app: App, e: c.Failed) -> None:
         app.history.show_error(e.message)
 
 
+def journal_damaged(app: App, e: JournalDamaged) -> None:
+    app.log_panel.append([(f"Error: {e.message}", "error")])
+    app.set_status("The run journal is damaged: see History to move it aside.", "error")
+    app.history.offer_move_aside(e.message, app.controller.move_journal_aside)
+
+
 def history_loaded(app: App, e: HistoryLoaded) -> None:
     app.history.show(e.runs)
 
@@ -210,7 +216,7 @@ HANDLERS: dict[type, Callable[[Any, Any], None]] = {
     c.LoginTick: login_tick, c.SignedIn: signed_in, c.SignedOut: signed_out, c.ServersLoaded: servers_loaded,
     c.SourceLoaded: source_loaded, c.PlanReady: plan_ready, c.RunStarted: run_started,
     c.RunFinished: run_finished, c.Failed: failed, HistoryLoaded: history_loaded, UndoPlanned: undo_planned,
-    Unfinished: unfinished,
+    Unfinished: unfinished, JournalDamaged: journal_damaged,
 }
 
 

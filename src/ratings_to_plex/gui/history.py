@@ -28,6 +28,7 @@ class HistoryPanel:
         self._fitted = 0
         self._wrap = 0
         self._on_undo, self._on_confirm = on_undo, on_confirm
+        self._on_yes: Callable[[], Any] | None = None  # what the confirmation's button does when it is not an undo
         self.columns: tuple[str, ...] = COLUMNS  # those shown
         tab.grid_columnconfigure(0, weight=1)
         tab.grid_rowconfigure(1, weight=1)
@@ -162,14 +163,32 @@ class HistoryPanel:
         self._update_button()
         (self.restore if n else self.keep)._canvas.focus_set()
 
+    def offer_move_aside(self, message: str, on_move: Callable[[], Any]) -> None:
+        """A damaged run journal: say which file, and offer to set it aside (it is kept; a new one starts)."""
+        self.show_error(message)
+        self._on_yes = on_move
+        self.confirm_text.configure(text="The run journal is damaged: History and Undo cannot read it.")
+        self.confirm_note.configure(text="Moving it aside keeps the damaged file, renamed, beside a new journal; "
+                                         "previews work either way.")
+        self.confirm_note.grid()
+        self.restore.configure(text="Move It Aside")
+        self.restore.grid()
+        self.keep.configure(text="Not now")
+        self.confirm.grid(row=4, column=0, sticky="ew", padx=4, pady=(2, 4))
+
     def _confirmed(self) -> None:
-        if self._confirming is not None:
+        if self._on_yes is not None:
+            action = self._on_yes
+            self.hide_confirm()
+            action()
+        elif self._confirming is not None:
             run_id = self._confirming
             self.hide_confirm()
             self._on_confirm(run_id)
 
     def hide_confirm(self) -> None:
         self._confirming = None
+        self._on_yes = None
         self.confirm.grid_remove()
         self._update_button()
 

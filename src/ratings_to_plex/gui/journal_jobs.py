@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from ..app import JournalCorrupt
 from ..errors import RatingsToPlexError, UsageError
 from .events import (
     CHECK,
@@ -25,6 +26,7 @@ from .events import (
     SOURCE,
     UNDO_PLAN,
     HistoryLoaded,
+    JournalDamaged,
     Log,
     RunFinished,
     RunProgress,
@@ -82,7 +84,22 @@ class JournalJobs(ControllerHost):
         return self._spawn(HISTORY, self._load_history)
 
     def _load_history(self) -> None:
-        self.post(HistoryLoaded(tuple(history_rows(self.engine.journal_runs()))))
+        try:
+            runs = self.engine.journal_runs()
+        except JournalCorrupt as exc:  # said in the History tab, with the way out: not a failed job
+            self.post(JournalDamaged(f"The run journal {exc.path} is damaged ({exc.detail})."))
+            return
+        self.post(HistoryLoaded(tuple(history_rows(runs))))
+
+    def move_journal_aside(self) -> bool:
+        """Rename the damaged journal (kept beside the new one) so History, Undo and writes work again."""
+        return self._spawn(HISTORY, self._move_journal_aside, exclusive=WRITE_JOBS)
+
+    def _move_journal_aside(self) -> None:
+        aside = self.engine.move_journal_aside()
+        self.post(Log(f"Moved the damaged run journal to {aside}; a new one starts now."))
+        self.post(Status("The damaged run journal was moved aside: a new one starts now.", "ok"))
+        self._load_history()
 
     def _started_writing(self, keep_plan: bool = False) -> None:
         """A write job starts: plans made before it (and an unfinished-run check under way) are stale."""
