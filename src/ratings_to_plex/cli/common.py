@@ -146,6 +146,13 @@ def exit_code(summary: RunSummary) -> int:
     return 1 if summary.counts.get("Rate failed errors") else 0
 
 
+def combined(code: int, summary: RunSummary) -> int:
+    """The exit code of several runs so far (`code`) and one more: a stop (3) or a cancel (130) wins, else the
+    first failure."""
+    new = exit_code(summary)
+    return new if new in (3, 130) or code == 0 else code
+
+
 def print_json(summaries: list[RunSummary], extra: dict[str, object] | None = None) -> None:
     """The `--json` object: one run's, or the last run's with every run under `runs`."""
     import json

@@ -32,6 +32,7 @@ from .common import (
     TOKEN_OPT,
     URL_OPT,
     YES_OPT,
+    combined,
     confirm_write,
     connect,
     exit_code,
@@ -237,8 +238,7 @@ def run_resume(session: AppSession, files: list[Path], *, url: str | None, token
         if summary.status in ("cancelled", "stopped"):
             echo(f"Run {summary.run_id} did not finish: run the same command again to finish it.")
         summaries.append(summary)
-        new = exit_code(summary)
-        code = new if new in (3, 130) or code == 0 else code
+        code = combined(code, summary)
     if as_json and summaries:
         print_json(summaries)
     return code

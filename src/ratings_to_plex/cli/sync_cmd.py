@@ -22,9 +22,9 @@ from .common import (
     TOKEN_OPT,
     URL_OPT,
     YES_OPT,
+    combined,
     confirm_write,
     connect,
-    exit_code,
     make_session,
     print_json,
     writing,
@@ -105,8 +105,7 @@ def run_sync(session: AppSession, conn: Connection, files: list[Path], options: 
                  "to retry them — only what is still different from your file is written.")
         summaries.append(summary)
         state["run_ids"].append(summary.run_id)
-        new = exit_code(summary)
-        code = new if new in (3, 130) or code == 0 else code
+        code = combined(code, summary)
     if as_json:
         print_json(summaries)
     return code
