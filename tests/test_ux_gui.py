@@ -231,6 +231,7 @@ def test_closing_during_a_run_asks_first(display: str, emulator: Any, monkeypatc
         d.pump(until=lambda: d.idle() and "57 rows" in str(app.source.detected.cget("text")), what="the export")
         app.preview()
         d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the preview")
+        buttons_at = app.action.open_csv.winfo_rooty()
         app.update_ratings()
         d.pump(until=lambda: c.RUN in app.controller.busy, what="the run")
         app.tk.call(app.protocol("WM_DELETE_WINDOW"))  # the window manager's close button
@@ -238,6 +239,12 @@ def test_closing_during_a_run_asks_first(display: str, emulator: Any, monkeypatc
         assert asked == [1] and app.winfo_exists() and c.RUN in app.controller.busy  # "No": it goes on
         app.controller.cancel()
         d.pump(until=d.idle, what="the cancel")
+        d.pump(0.2)
+        summary = str(app.action.result.cget("text"))
+        assert "Updated" in summary and "Not attempted" in summary and "Ambiguous 0" not in summary  # what happened…
+        one_line = app.action.progress_text.winfo_height()
+        assert app.action.result.winfo_height() <= one_line + 2  # …on one line: no wrapping
+        assert app.action.open_csv.winfo_rooty() - buttons_at <= one_line + 2
         app.tk.call(app.protocol("WM_DELETE_WINDOW"))  # nothing running: closes without a question
         assert asked == [1]
     finally:
@@ -254,7 +261,7 @@ def test_changing_interface_size_keeps_hidden_things_hidden_and_the_window_size(
     try:
         d.pump(until=d.idle, what="start-up")
         width = app.winfo_width()
-        hidden = [app.login.server_note, app.login.advanced, app.action.result, app.banner.frame]
+        hidden = [app.login.server_note, app.login.advanced, app.banner.frame]
         assert not any(w.winfo_ismapped() for w in hidden)
         app.set_status("A long status line that, at 200 %, makes the status bar wrap at the window's width " * 3)
         for size in ("150%", "200%", "100%"):

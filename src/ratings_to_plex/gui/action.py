@@ -106,6 +106,8 @@ class ActionArea:
     def finished(self, text: str, level: str, csv: Path | None, log: Path | None, done: int, total: int) -> None:
         self.progress.set(done / total if total else 1)
         self.progress_text.configure(text=f"{done} / {total} {self.verb}" if total else "Nothing to write.")
+        # Only the counts that are not 0 (and Failed): the line fits (a summary wrapping moved the buttons)
+        text = " · ".join(p for p in text.split(" · ") if not p.endswith(" 0") or p.startswith("Failed"))
         self.result.configure(text=text, text_color={"ok": OK_COLOR, "error": ERROR_COLOR}.get(level, MUTED_COLOR))
         self.result.grid()
         self.paths = {"csv": csv, "log": log.parent if log else None}

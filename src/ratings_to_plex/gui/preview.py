@@ -78,8 +78,11 @@ class PreviewPanel:
             style.theme_use("clam")
         size = round(13 * scale)
         family = ctk.ThemeManager.theme["CTkFont"].get("family", "TkDefaultFont")
+        # clam draws the table's frame in its own light colours: in Dark it was a white border round every table
+        edge = "#3d3d3d" if dark else "#c4c4c4"
         style.configure("R2P.Treeview", background=bg, fieldbackground=bg, foreground=fg, borderwidth=0,
-                        rowheight=round(24 * scale), font=(family, -size))
+                        rowheight=round(24 * scale), font=(family, -size), bordercolor=edge, lightcolor=edge,
+                        darkcolor=edge)
         style.configure("R2P.Treeview.Heading", background=head, foreground=fg, relief="flat",
                         font=(family, -size, "bold"), padding=(round(4 * scale), round(3 * scale)))
         style.map("R2P.Treeview", background=[("selected", sel)], foreground=[("selected", "#ffffff")])
