@@ -80,7 +80,8 @@ def test_one_write_per_server_across_browsers_and_upload_deleted_after(web: WebS
     for browser in (first, second):
         browser.upload("ratings.csv", export.read_bytes())
         browser.post("/preview", library="1", type=["Movie"])
-        assert 'data-testid="preview-table"' in browser.wait_idle()
+        page = browser.wait_idle()
+        assert 'data-testid="preview-table"' in page, messages(page)
     area = Path(web.app.app.state.services.uploads.root)  # type: ignore[attr-defined]
     assert len([p for p in area.rglob("*") if p.is_file()]) == 2
     emu.faults.latency_ms = 200

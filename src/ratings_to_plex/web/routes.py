@@ -61,10 +61,10 @@ async def index(request: Request) -> Response:
     flow, services = _flow(request), services_of(request)
     await _in_thread(steps.start, flow, services)
     steps.offer_pin(flow, services)
-    session = browser_session(request)
-    for level, text in [*jobs.collect(flow), *_pop(flow)]:
-        flash(session, level, text)
     context = await _in_thread(page_context, flow, services, dict(request.query_params))
+    session = browser_session(request)
+    for level, text in [*context.pop("collected"), *_pop(flow)]:
+        flash(session, level, text)
     ctx = ctx_of(request)
     return ctx.render(request, "index.html", upload_limit=size_text(ctx.settings.max_upload_bytes),
                       upload_limit_bytes=ctx.settings.max_upload_bytes, **context)

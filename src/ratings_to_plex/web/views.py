@@ -16,7 +16,7 @@ from ..app import Identity, Job, JobState, JournalCorrupt, RunInfo, RunSummary
 from ..app.format import breakdown_lines, plan_summary, rows_in
 from ..app.rows import CATEGORIES, PreviewRow, counts
 from .flow import POLICIES, Flow, Services
-from .jobs import followed_job, resumable
+from .jobs import collect, followed_job, resumable
 from .signin import PinState
 
 if TYPE_CHECKING:
@@ -101,15 +101,16 @@ def preview_view(rows: list[PreviewRow], summary: str, writes: int, query: dict[
     return PreviewView(shown, summary, writes, categories, show, q, sort, page, pages, len(chosen))
 
 
-def job_view(job: Job | None) -> dict[str, Any] | None:
-    """The job block; a preview that ended well is not shown (its table says it all)."""
-    if job is None or (job.kind == "preview" and job.state is JobState.DONE):
+def job_view(job: Job | None, state: JobState) -> dict[str, Any] | None:
+    """The job block as of `state` (taken once per page); a preview that ended well is not shown (its table says
+    it all)."""
+    if job is None or (job.kind == "preview" and state is JobState.DONE):
         return None
     progress = job.progress
     done, total = (progress.done, progress.total) if progress else (0, 0)
-    return {"id": job.id, "state": str(job.state), "state_label": _STATE_LABELS.get(job.state, str(job.state)),
+    return {"id": job.id, "state": str(state), "state_label": _STATE_LABELS.get(state, str(state)),
             "title": _JOB_TITLES.get(job.kind, job.kind), "done": done, "total": total,
-            "text": progress_text(job), "active": not job.finished, "error": job.error}
+            "text": progress_text(job), "active": state is JobState.RUNNING, "error": job.error}
 
 
 def progress_text(job: Job) -> str:
@@ -150,12 +151,16 @@ def _history_row(run: RunInfo, services: Services, identity: Identity | None) ->
 
 
 def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[str, Any]:
-    """Everything index.html needs."""
+    """Everything index.html needs, and the messages of a job taken in. One look at the job's state serves the
+    whole page: a job ending while the page is made shows as running (its end reloads the page), never as ended
+    without its result."""
+    job = followed_job(flow, services)
+    state = job.state if job is not None else JobState.DONE
+    messages = collect(flow)  # after the look: whatever had ended by then is taken in
     with flow.lock:
         conn, pin, source, plan, rows = flow.conn, flow.pin, flow.source, flow.plan, list(flow.rows)
         servers, choices = list(flow.servers), flow.choices
-    job = followed_job(flow, services)
-    busy = job is not None and not job.finished
+    busy = job is not None and state is JobState.RUNNING
     plex: dict[str, Any] = {
         "signed_in": flow.signed_in, "connected": conn is not None, "url": flow.url,
         "label": conn.identity.label if conn is not None else ("Signed in to Plex" if flow.token else ""),
@@ -171,8 +176,8 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
                   "selected": str(s.key) in choices.libraries} for s in (conn.libraries() if conn else [])]
     return {
         "plex": plex, "libraries": libraries, "options": choices, "policies": POLICIES, "busy": busy,
-        "source": _source_view(flow), "job": job_view(job), "result": result_view(flow.summary),
-        "followed": {"id": job.id if job else "", "state": str(job.state) if job else ""},
+        "source": _source_view(flow), "job": job_view(job, state), "result": result_view(flow.summary),
+        "followed": {"id": job.id if job else "", "state": str(state) if job else ""}, "collected": messages,
         "preview": preview_view(rows, plan_summary(plan), len(plan.writes), query) if plan is not None else None,
         **_journal_views(flow, services, source is not None or conn is not None),
         "import_files": services.imports.listing() if services.imports else None,
