@@ -277,3 +277,21 @@ def test_changing_interface_size_keeps_hidden_things_hidden_and_the_window_size(
         d.shot("back_to_100")
     finally:
         d.close()
+
+
+def test_signed_in_as_the_account(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ratings_to_plex.emulator.users import OWNER_NAME
+    from ratings_to_plex.plex.credentials import save_token
+
+    emu = emulator(demo=True)
+    monkeypatch.setenv("RATINGS_TO_PLEX_PLEXTV_URL", emu.url)
+    save_token(emu.token)  # signed in last time: the window starts signed in
+    ctl = c.Controller(Engine())
+    try:
+        ctl.start(use_stored_token=True)
+        seen = _events_until(ctl, lambda e: isinstance(e, c.ServersLoaded), 20)
+    finally:
+        ctl.shutdown()
+    from ratings_to_plex.gui.events import AccountKnown
+
+    assert AccountKnown(OWNER_NAME) in seen

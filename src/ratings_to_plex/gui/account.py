@@ -15,6 +15,7 @@ from .events import (
     LOGIN,
     RUN,
     SIGNOUT,
+    AccountKnown,
     Busy,
     Failed,
     Log,
@@ -82,6 +83,12 @@ class AccountJobs(ControllerHost):
 
     def _fetch_servers(self, token: str) -> None:
         self.post(Status("Looking for your servers and libraries…", "busy"))
+        try:
+            name = self.engine.account_name(token)
+        except RatingsToPlexError:
+            name = ""  # the servers' lookup below says what is wrong with plex.tv, if anything
+        if name:
+            self.post(AccountKnown(name))
         infos = self.engine.servers(token)
         with self._lock:
             for label in [k for k in self._choices if k in self._servers]:

@@ -95,6 +95,14 @@ class Engine:
 
         return open_browser(url)
 
+    def account_name(self, token: str) -> str:
+        """The account's name as Plex shows it (its title, else username, else e-mail)."""
+        self._note("account_name")
+        from ..app.account import account
+
+        acct = account(token)
+        return str(acct.title or acct.username or acct.email or "")
+
     def servers(self, token: str) -> list[ServerInfo]:
         self._note("prefetch_servers")
         from ..app.account import prefetch_servers

@@ -66,6 +66,13 @@ class SignedIn:
 
 
 @dataclass(frozen=True)
+class AccountKnown:
+    """The signed-in Plex account's name, once plex.tv has said it ("Signed in as …")."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class SignedOut:
     message: str
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import customtkinter as ctk
 
 from . import controller as c
-from .events import HISTORY, UNDO_PLAN, HistoryLoaded, JournalDamaged, UndoPlanned, Unfinished
+from .events import HISTORY, UNDO_PLAN, AccountKnown, HistoryLoaded, JournalDamaged, UndoPlanned, Unfinished
 from .journal_jobs import WRITE_JOBS
 from .state import Remembered, scale_factor
 from .widgets import enable
@@ -59,6 +59,11 @@ def login_tick(app: App, e: c.LoginTick) -> None:
 def signed_in(app: App, e: c.SignedIn) -> None:
     app.login.show_waiting(None)
     app.login.signed_in("Signed in" + (" (remembered)" if not e.where else ""))
+
+
+def account_known(app: App, e: AccountKnown) -> None:
+    remembered = " (remembered)" if "(remembered)" in str(app.login.account.cget("text")) else ""
+    app.login.signed_in(f"Signed in as {e.name}{remembered}")
 
 
 def signed_out(app: App, e: c.SignedOut) -> None:
@@ -216,7 +221,7 @@ HANDLERS: dict[type, Callable[[Any, Any], None]] = {
     c.LoginTick: login_tick, c.SignedIn: signed_in, c.SignedOut: signed_out, c.ServersLoaded: servers_loaded,
     c.SourceLoaded: source_loaded, c.PlanReady: plan_ready, c.RunStarted: run_started,
     c.RunFinished: run_finished, c.Failed: failed, HistoryLoaded: history_loaded, UndoPlanned: undo_planned,
-    Unfinished: unfinished, JournalDamaged: journal_damaged,
+    Unfinished: unfinished, JournalDamaged: journal_damaged, AccountKnown: account_known,
 }
 
 
