@@ -295,3 +295,48 @@ def test_signed_in_as_the_account(emulator: Any, monkeypatch: pytest.MonkeyPatch
     from ratings_to_plex.gui.events import AccountKnown
 
     assert AccountKnown(OWNER_NAME) in seen
+
+
+def test_an_interrupted_run_can_be_finished_from_history_after_a_restart(display: str, emulator: Any) -> None:
+    from .test_gui import IMDB, Driver
+
+    emu = emulator(demo=True, latency_ms=60)
+    d = Driver(1.0, "ux_finish")
+    try:
+        app = d.app
+        app.form.url.set(emu.url)
+        app.form.token.set(emu.token)
+        app.login.connect.invoke()
+        d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
+        app.set_source(IMDB)
+        d.pump(until=lambda: d.idle() and "57 rows" in str(app.source.detected.cget("text")), what="the export")
+        app.preview()
+        d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the preview")
+        app.update_ratings()
+        d.pump(until=lambda: "/ 38 written" in str(app.action.progress_text.cget("text"))
+               and not str(app.action.progress_text.cget("text")).startswith("0 /"), what="some writes")
+        app.controller.cancel()
+        d.pump(until=d.idle, what="the cancel")
+    finally:
+        d.close()
+    d = Driver(1.0, "ux_finish_restarted")  # the next start: the run's file is not chosen again
+    try:
+        app = d.app
+        app.form.url.set(emu.url)
+        app.form.token.set(emu.token)
+        app.login.connect.invoke()
+        d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
+        app.show_tab("History", app.right)
+        d.pump(until=lambda: bool(app.history.rows), what="the history")
+        (run,) = app.history.rows
+        assert run.status == "cancelled" and run.finishable
+        app.history.select(run.run_id)
+        assert app.history.finish.cget("state") == "normal"
+        d.shot("history_finish")
+        app.history.finish.invoke()
+        d.pump(until=lambda: d.idle() and "finished" in d.status(), what="the finished run")
+        assert app.history.rows[0].status == "done" and not app.history.rows[0].finishable
+        state = emu.state()
+        assert sum(1 for s in state.values() if s.user_rating is not None) >= 38
+    finally:
+        d.close()

@@ -21,7 +21,7 @@ _WARN_BG: Final = ("#fef3c7", "#3f3522")
 
 class HistoryPanel:
     def __init__(self, tab: ctk.CTkFrame, *, on_refresh: Callable[[], Any], on_undo: Callable[[int], Any],
-                 on_confirm: Callable[[int], Any]) -> None:
+                 on_confirm: Callable[[int], Any], on_finish: Callable[[int], Any] | None = None) -> None:
         self.rows: list[HistoryRow] = []
         self._busy = False
         self._confirming: int | None = None
@@ -54,8 +54,15 @@ class HistoryPanel:
 
         self.detail = label(tab, "Select a run to read it in full or undo it.", size=12, muted=True)
         self.detail.grid(row=2, column=0, sticky="ew", padx=4)
-        self.undo = button(tab, "Undo this run", self._undo, width=140, state="disabled")
-        self.undo.grid(row=3, column=0, sticky="w", padx=4, pady=(6, 4))
+        actions = ctk.CTkFrame(tab, fg_color="transparent")
+        actions.grid(row=3, column=0, sticky="w", padx=4, pady=(6, 4))
+        self.undo = button(actions, "Undo this run", self._undo, width=140, state="disabled")
+        self.undo.pack(side="left")
+        # An interrupted run (cancelled, stopped, or the app closed mid-run) can be finished from here any time,
+        # not only from the banner shown when its file is chosen again.
+        self._on_finish = on_finish
+        self.finish = button(actions, "Finish this run", self._finish, width=140, state="disabled")
+        self.finish.pack(side="left", padx=(PAD, 0))
 
         # The confirmation, inline: what will be restored, and the two choices.
         self.confirm = ctk.CTkFrame(tab, corner_radius=6, fg_color=_WARN_BG)
@@ -118,6 +125,12 @@ class HistoryPanel:
     def _update_button(self) -> None:
         row = self.selected()
         enable(self.undo, row is not None and row.undoable and not self._busy and self._confirming is None)
+        enable(self.finish, row is not None and row.finishable and not self._busy and self._on_finish is not None)
+
+    def _finish(self) -> None:
+        row = self.selected()
+        if row is not None and row.finishable and self._on_finish is not None:
+            self._on_finish(row.run_id)
 
     # -- undo ------------------------------------------------------------------------------------------------
     def set_busy(self, busy: bool) -> None:

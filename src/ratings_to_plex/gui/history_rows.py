@@ -29,6 +29,7 @@ class HistoryRow:
     undone: str
     detail: str  # one sentence about the run, shown when it is selected
     blocker: str | None  # why it cannot be undone; None when it can
+    finishable: bool = False  # interrupted (cancelled, stopped, crashed) and not undone: History offers Finish
 
     @property
     def undoable(self) -> bool:
@@ -71,7 +72,8 @@ def history_row(run: RunInfo, server: str | None = None) -> HistoryRow:
         detail += f" · undone by run {run.undone_by}"
     return HistoryRow(run.id, short_when(run.started_at), short_when(run.started_at, day_only=True), what,
                       server, run.applied, run.failed, status,
-                      f"by run {run.undone_by}" if run.undone_by is not None else "", detail, rules.undo_blocker(run))
+                      f"by run {run.undone_by}" if run.undone_by is not None else "", detail, rules.undo_blocker(run),
+                      rules.resume_blocker(run) is None)
 
 
 def history_rows(runs: list[RunInfo]) -> list[HistoryRow]:

@@ -35,7 +35,7 @@ class RightColumn:
         self.log.grid(row=0, column=0, sticky="nsew")
         self.preview = PreviewPanel(self.tabs.tab(PREVIEW_TAB))
         self.history = HistoryPanel(self.tabs.tab(HISTORY_TAB), on_refresh=on_refresh, on_undo=on_undo,
-                                    on_confirm=on_confirm_undo)
+                                    on_confirm=on_confirm_undo, on_finish=on_finish)
 
     def show_banner(self) -> None:
         self.banner.frame.grid(row=0, column=0, sticky="ew", pady=(0, 4))
