@@ -7,16 +7,12 @@ executor as B, with B's own token: previewed with --dry-run, journaled, undoable
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
 
-from ..app import DEFAULT_WORKERS, RunStatus
+from ..app import DEFAULT_WORKERS, RunStatus, SyncOptions
 from ..errors import UsageError
-from ..export import Backup, collect
-from ..restore import plan_restore, restore_sections
-from ..sync import SyncOptions, choose_sections
 from .app import app, err, friendly_errors, out
 from .common import (
     INSECURE_OPT,
@@ -64,16 +60,11 @@ def copy_ratings(
 
     session = make_session(report_dir, DEFAULT_WORKERS, insecure)
     source = connect(session, url, token, server, from_user)
-    sections = choose_sections(source.client, SyncOptions(libraries=tuple(library), all_libraries=all_libraries))
-    items = [i for i in collect(source.client, sections, workers=session.workers) if i.user_rating is not None]
-    backup = Backup(server_id=source.client.machine_identifier, server_name=source.name, user=from_user,
-                    exported_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    libraries=[s.title for s in sections], items=items)
+    backup = session.ratings_backup(source, SyncOptions(libraries=tuple(library), all_libraries=all_libraries))
     target = connect(session, url, token, server, to_user)
-    plan = plan_restore(target.client, backup, restore_sections(target.client, backup), workers=session.workers)
+    plan = session.plan_restore(target, backup)
     plan.changes = [c for c in plan.changes if c.new_rating is not None]  # a copy adds and changes, never clears
-    plan.identity = target.identity
-    echo(f"{from_user} has {len(items)} rating(s) in {', '.join(plan.libraries)}; {len(plan.writes)} differ for "
+    echo(f"{from_user} has {len(backup.items)} rating(s) in {', '.join(plan.libraries)}; {len(plan.writes)} differ for "
          f"{to_user} on {target.name}.")
     if plan.writes and not dry_run:
         confirm_write(f"Write {len(plan.writes)} rating(s) for {to_user}?", yes)

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import typer
 
-from ..app import DEFAULT_WORKERS, RunStatus
-from ..export import FORMATS, export_ratings, read_backup
-from ..restore import plan_restore, restore_sections
-from ..sync import SyncOptions, choose_sections
+from ..app import DEFAULT_WORKERS, RunStatus, SyncOptions
+from ..app.backup import FORMATS
 from .app import app, err, friendly_errors, out
 from .common import (
     INSECURE_OPT,
@@ -52,10 +50,10 @@ def export_command(
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     session = make_session(None, DEFAULT_WORKERS, insecure)
     conn = connect(session, url, token, server, user)
-    sections = choose_sections(conn.client, SyncOptions(libraries=tuple(library), all_libraries=all_libraries))
+    options = SyncOptions(libraries=tuple(library), all_libraries=all_libraries)
+    sections = session.libraries_for(conn, options)
     target = output or Path(f"ratings-export{_SUFFIX[fmt]}")
-    result = export_ratings(conn.client, sections, fmt, target, watched=watched,
-                            user=conn.identity.user_name or None, workers=session.workers)
+    result = session.export_ratings(conn, options, fmt, target, watched=watched)
     for note in result.notes:
         out.print(note, markup=False)
     files = ", ".join(str(p) for p in result.paths)
@@ -83,12 +81,10 @@ def restore(
 
     Example: ratings-to-plex restore ratings-export.json --dry-run
     """
-    backup = read_backup(backup_file)
     session = make_session(report_dir, DEFAULT_WORKERS, insecure)
+    backup = session.read_backup(backup_file)
     conn = connect(session, url, token, server, user)
-    sections = restore_sections(conn.client, backup, library)
-    plan = plan_restore(conn.client, backup, sections, workers=session.workers)
-    plan.identity = conn.identity
+    plan = session.plan_restore(conn, backup, tuple(library))
     sets = sum(1 for c in plan.writes if c.new_rating is not None)
     out.print(f"Backup of {backup.server_name} from {backup.exported_at}: {len(backup.items)} item(s); "
               f"{sets} rating(s) to set and {len(plan.writes) - sets} to clear on {conn.name} "
