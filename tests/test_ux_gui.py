@@ -147,7 +147,14 @@ def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float,
     read as disabled, an address without http:// connects, "All libraries" shows in the menu, a watched-only
     file is flagged at once and a later good file clears it. Screenshots: test-artifacts/gui/ux_<scale>_*.png."""
     from ratings_to_plex.gui.login_tab import ALL_SHOWN
-    from ratings_to_plex.gui.widgets import DISABLED_FG, DISABLED_TEXT, ERROR_COLOR, FIRST_HINT, OK_COLOR
+    from ratings_to_plex.gui.widgets import (
+        DISABLED_FG,
+        DISABLED_TEXT,
+        ERROR_COLOR,
+        FIRST_HINT,
+        OK_COLOR,
+        STOP_COLOR,
+    )
 
     from .test_gui import IMDB, Driver, clipped
 
@@ -163,6 +170,7 @@ def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float,
         assert bar.cget("progress_color") == bar.cget("fg_color")  # no dot of colour in an empty bar
         cancel = app.action.cancel
         assert cancel.cget("state") == "disabled" and cancel.cget("fg_color") == DISABLED_FG
+        assert cancel.r2p_fg == STOP_COLOR  # enabled: white on a dark red in both themes
         assert cancel.cget("text_color_disabled") == DISABLED_TEXT
         d.shot("01_first_start")
 
@@ -170,9 +178,21 @@ def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float,
         app.login.toggle_advanced(True)
         app.form.url.set(f"127.0.0.1:{emu.port}")  # typed without http://
         app.form.token.set(emu.token)
+        url_field = app.login.url._entry
+        url_field.focus_force()
+        d.pump(0.1)
+        url_field.event_generate("<Control-a>")
+        d.pump(0.05)  # select all, not "go to the line start"
+        assert url_field.selection_present() and url_field.selection_get() == f"127.0.0.1:{emu.port}"
         app.login.connect.invoke()
         d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
         assert app.login.library.get() == "Movies"
+        log = app.log_panel._textbox
+        log.focus_force()
+        d.pump(0.1)
+        log.event_generate("<Control-a>")
+        d.pump(0.05)
+        assert log.get("sel.first", "sel.last").startswith("Connected to Plex Emulator")
         app.form.all_libraries.set(True)
         d.pump(0.1)
         assert app.login.library.get() == ALL_SHOWN

@@ -9,7 +9,7 @@ from typing import Any
 
 import customtkinter as ctk
 
-from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, button, enable, label
+from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, STOP_COLOR, STOP_HOVER, button, enable, label
 
 UPDATE_TEXT = "Update Plex Ratings"
 WORKING = "Working… (Esc or Cancel stops it)"
@@ -25,8 +25,8 @@ class ActionArea:
         self.preview.grid(row=0, column=0, sticky="w", padx=(PAD, 0), pady=(PAD, 4))
         self.update = button(frame, UPDATE_TEXT, on_update, height=36, font=ctk.CTkFont(size=15, weight="bold"))
         self.update.grid(row=0, column=1, sticky="ew", padx=PAD, pady=(PAD, 4))
-        self.cancel = button(frame, "Cancel", on_cancel, width=80, state="disabled", fg_color=ERROR_COLOR,
-                             hover_color=("#7f1d1d", "#b91c1c"))
+        self.cancel = button(frame, "Cancel", on_cancel, width=80, state="disabled", fg_color=STOP_COLOR,
+                             hover_color=STOP_HOVER)
         self.cancel.grid(row=0, column=2, sticky="e", padx=(0, PAD), pady=(PAD, 4))
         self.progress = _Bar(frame, mode="determinate")
         self.progress.set(0)

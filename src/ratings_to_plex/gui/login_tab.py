@@ -19,6 +19,8 @@ from .widgets import (
     MUTED_COLOR,
     OK_COLOR,
     PAD,
+    STOP_COLOR,
+    STOP_HOVER,
     button,
     check,
     enable,
@@ -85,8 +87,8 @@ class LoginTab:
         self.waiting_hint.grid(row=1, column=0, columnspan=2, sticky="w", padx=PAD)
         self.open_link = button(self.waiting, "Open link again", on_open_link, width=130)
         self.open_link.grid(row=2, column=0, sticky="w", padx=PAD, pady=6)
-        self.cancel = button(self.waiting, "Cancel", on_cancel, width=90, fg_color=ERROR_COLOR,
-                             hover_color=("#7f1d1d", "#b91c1c"))
+        self.cancel = button(self.waiting, "Cancel", on_cancel, width=90, fg_color=STOP_COLOR,
+                             hover_color=STOP_HOVER)
         self.cancel.grid(row=2, column=1, sticky="e", padx=PAD, pady=6)
 
 

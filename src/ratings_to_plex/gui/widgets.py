@@ -14,10 +14,14 @@ from typing import Any, Final
 
 import customtkinter as ctk
 
+from .ctk_fixes import keep_hidden_on_rescale
+
 PAD: Final = 10
 FOCUS_COLOR: Final = ("#d97706", "#fbbf24")  # amber: readable on both themes, unlike the blue buttons
 ERROR_COLOR: Final = ("#b91c1c", "#f87171")
 OK_COLOR: Final = ("#15803d", "#4ade80")
+STOP_COLOR: Final = ("#b91c1c", "#b91c1c")  # Cancel buttons: white text on a red dark enough in both themes
+STOP_HOVER: Final = ("#7f1d1d", "#991b1b")  # (ERROR_COLOR's light Dark-theme red is for text, not a background)
 MUTED_COLOR: Final = ("gray35", "gray70")
 TAB_BAR: Final = ("gray86", "gray22")
 DISABLED_FG: Final = ("gray82", "gray25")  # a disabled button looks disabled in both themes…
@@ -31,32 +35,7 @@ FIRST_HINT: Final = ("Every decision of a preview or a run appears here.\n\n"
 _CONTROL: Final = 0x0004  # the Control bit of a Tk event's state
 
 
-def _keep_hidden_on_rescale() -> None:
-    """CTk bug: on a change of widget scaling it re-applies every widget's last grid()/pack()/place() call, so a
-    widget hidden with grid_remove() (CTk does not track that) comes back — a finished run's banner, empty notes.
-    Re-apply it only to widgets that are shown; a hidden one keeps its options for its next grid()."""
-    from customtkinter.windows.widgets.core_widget_classes.ctk_base_class import CTkBaseClass
-
-    original = CTkBaseClass._set_scaling
-    if getattr(original, "r2p_patched", False):
-        return
-
-    def set_scaling(self: Any, new_widget_scaling: float, new_window_scaling: float) -> None:
-        call = self._last_geometry_manager_call
-        hidden = call is not None and not self.winfo_manager()
-        if hidden:
-            self._last_geometry_manager_call = None
-        try:
-            original(self, new_widget_scaling, new_window_scaling)
-        finally:
-            if hidden:
-                self._last_geometry_manager_call = call
-
-    set_scaling.r2p_patched = True  # type: ignore[attr-defined]
-    CTkBaseClass._set_scaling = set_scaling
-
-
-_keep_hidden_on_rescale()
+keep_hidden_on_rescale()
 
 
 def keyboard(widget: Any, activate: Callable[[], Any], ring: dict[str, Any] | None = None) -> None:
@@ -185,10 +164,23 @@ def option_menu(master: Any, variable: tk.StringVar, values: list[str], **kwargs
 
 def entry(master: Any, variable: tk.StringVar, **kwargs: Any) -> ctk.CTkEntry:
     e = ctk.CTkEntry(master, textvariable=variable, **kwargs)
+    for sequence in ("<Control-a>", "<Control-A>"):  # select all, as everywhere else (Tk moves to the line start)
+        e._entry.bind(sequence, _select_all_entry)
     normal = e.cget("border_color")
     e._entry.bind("<FocusIn>", lambda _e: e.configure(border_color=FOCUS_COLOR), add="+")
     e._entry.bind("<FocusOut>", lambda _e: e.configure(border_color=normal), add="+")
     return e
+
+
+def _select_all_entry(event: Any) -> str:
+    event.widget.select_range(0, "end")
+    event.widget.icursor("end")
+    return "break"
+
+
+def _select_all_text(event: Any) -> str:
+    event.widget.tag_add("sel", "1.0", "end-1c")
+    return "break"
 
 
 def label(master: Any, text: str = "", *, size: int | None = None, bold: bool = False, muted: bool = False,
@@ -242,6 +234,8 @@ class LogPanel(ctk.CTkTextbox):
         self.tag_config("warning", foreground="#d97706")
         self.tag_config("error", foreground="#dc2626")
         text = self._textbox
+        text.bind("<Control-a>", _select_all_text)  # then Ctrl+C copies the whole log
+        text.bind("<Control-A>", _select_all_text)
         text.bind("<Tab>", focus_next)
         text.bind("<Shift-Tab>", focus_prev)
         text.bind("<ISO_Left_Tab>", focus_prev)
