@@ -11,15 +11,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+from .model import StrEnum
 from .plex.index import LibraryIndex
 from .plex.items import LibraryItem
 from .sources.model import RatingRow
 
-MATCHED: Final = "matched"
-NOT_FOUND: Final = "not_found"
-AMBIGUOUS: Final = "ambiguous"
-TYPE_MISMATCH: Final = "type_mismatch"
-FILTERED: Final = "filtered"
+
+class MatchStatus(StrEnum):
+    """The fate of one row. String-valued, so the unmatched CSV, the run log and `--json` read as before."""
+
+    MATCHED = "matched"
+    NOT_FOUND = "not_found"
+    AMBIGUOUS = "ambiguous"  # two different items at the same confidence: never guessed
+    TYPE_MISMATCH = "type_mismatch"  # the id names an item of a type the row cannot be
+    FILTERED = "filtered"  # the row's title type is switched off (`--types`)
+
+
+MATCHED: Final = MatchStatus.MATCHED
+NOT_FOUND: Final = MatchStatus.NOT_FOUND
+AMBIGUOUS: Final = MatchStatus.AMBIGUOUS
+TYPE_MISMATCH: Final = MatchStatus.TYPE_MISMATCH
+FILTERED: Final = MatchStatus.FILTERED
 
 # Which Plex item types a row's title type may land on; "other" (unknown or translated types) fits anything.
 _FITS: Final[dict[str, frozenset[str]]] = {
@@ -45,7 +57,7 @@ class Match:
     """The fate of one row; `items` holds every copy to rate when matched."""
 
     row: RatingRow
-    status: str
+    status: MatchStatus
     items: tuple[LibraryItem, ...] = ()
     method: str | None = None  # imdb_guid | legacy_guid | tmdb_guid | tvdb_guid | show_position | title_year
     reason: str = ""  # for people, e.g. "2 items titled 'Dune' (2021)"

@@ -15,19 +15,49 @@ from pathlib import Path
 from typing import Any, Final
 
 from .apply import FAILED, UPDATED, Outcome
-from .match import AMBIGUOUS, FILTERED, MATCHED, NOT_FOUND, TYPE_MISMATCH
+from .match import MatchStatus
+from .model import StrEnum
 from .plan import KEPT_EXISTING, NOT_NEWER, UNCHANGED, Change, Plan
 from .plex.discover import on_discover
 from .plex.items import LibraryItem
 from .security import clean_text, private_dir, private_file, safe_cell
 from .sources.model import EMPTY_RATING, INVALID_RATING, MISSING_IMDB_ID
 
-BREAKDOWN: Final = ("Skipped unchanged", "Missing IMDb ID", "Invalid rating value", "Not found in Plex",
-                    "Type mismatch", "Rate failed errors", "Exported failures")
-EXTRA: Final = ("Updated", "Marked watched", "Ambiguous", "Filtered by type", "Empty rating skipped",
-                "Kept by policy", "Not attempted", "Rated on Discover")
-_MATCH_LABEL: Final = {NOT_FOUND: "Not found in Plex", AMBIGUOUS: "Ambiguous", TYPE_MISMATCH: "Type mismatch",
-                       FILTERED: "Filtered by type"}
+
+class Label(StrEnum):
+    """A breakdown label. The value is the exact text of INTERFACES.md (people and scripts read it; its JSON key is
+    `counts_key(label)`), so a `counts` dict keyed by labels still answers `counts["Updated"]`."""
+
+    SKIPPED_UNCHANGED = "Skipped unchanged"
+    MISSING_IMDB_ID = "Missing IMDb ID"
+    INVALID_RATING = "Invalid rating value"
+    NOT_FOUND = "Not found in Plex"
+    TYPE_MISMATCH = "Type mismatch"
+    RATE_FAILED = "Rate failed errors"
+    EXPORTED_FAILURES = "Exported failures"
+    UPDATED = "Updated"
+    MARKED_WATCHED = "Marked watched"
+    AMBIGUOUS = "Ambiguous"
+    FILTERED = "Filtered by type"
+    EMPTY_RATING = "Empty rating skipped"
+    KEPT_BY_POLICY = "Kept by policy"
+    NOT_ATTEMPTED = "Not attempted"
+    RATED_ON_DISCOVER = "Rated on Discover"
+    # An undo's own (INTERFACES.md "undo"): what it found changed since, already as before, and un-marked.
+    CHANGED_SINCE = "Skipped changed since"
+    ALREADY_RESTORED = "Already restored"
+    MARKED_UNWATCHED = "Marked unwatched"
+
+
+L = Label
+#: The seed's breakdown, in its order; then the labels added since, in theirs (INTERFACES.md "Breakdown labels").
+BREAKDOWN: Final = (L.SKIPPED_UNCHANGED, L.MISSING_IMDB_ID, L.INVALID_RATING, L.NOT_FOUND, L.TYPE_MISMATCH,
+                    L.RATE_FAILED, L.EXPORTED_FAILURES)
+EXTRA: Final = (L.UPDATED, L.MARKED_WATCHED, L.AMBIGUOUS, L.FILTERED, L.EMPTY_RATING, L.KEPT_BY_POLICY,
+                L.NOT_ATTEMPTED, L.RATED_ON_DISCOVER)
+UNDO_LABELS: Final = (L.CHANGED_SINCE, L.ALREADY_RESTORED, L.MARKED_UNWATCHED)
+_MATCH_LABEL: Final = {MatchStatus.NOT_FOUND: L.NOT_FOUND, MatchStatus.AMBIGUOUS: L.AMBIGUOUS,
+                       MatchStatus.TYPE_MISMATCH: L.TYPE_MISMATCH, MatchStatus.FILTERED: L.FILTERED}
 
 
 def counts_key(label: str) -> str:
@@ -78,12 +108,12 @@ def decision_lines(plan: Plan) -> list[tuple[bool, str]]:
     ambiguous (naming every candidate), of the wrong type or filtered out — so the log covers every decision."""
     lines = [(True, f"{p.label}: line {p.line}: {p.reason}") for p in plan.problems]
     for m in plan.matches:
-        if m.status == MATCHED:
+        if m.status is MatchStatus.MATCHED:
             continue
         year = f" ({m.row.year})" if m.row.year else ""
         reason = f": {m.reason}" if m.reason else ""
-        lines.append((m.status != FILTERED, f'{_MATCH_LABEL[m.status]}: "{m.row.title}{year}" (line {m.row.line})'
-                                            f"{reason}"))
+        warn = m.status is not MatchStatus.FILTERED
+        lines.append((warn, f'{_MATCH_LABEL[m.status]}: "{m.row.title}{year}" (line {m.row.line}){reason}'))
     return lines
 
 
@@ -99,56 +129,68 @@ class UnmatchedRow:
 class Tally:
     """The breakdown of one run, plus the rows that go to the unmatched CSV."""
 
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BREAKDOWN + EXTRA, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BREAKDOWN + EXTRA, 0))  # by `Label`
     unmatched: list[UnmatchedRow] = field(default_factory=list)
 
     def export(self, line: int, raw: Any, reason: str, candidate: LibraryItem | None = None, why: str = "") -> None:
         where = f"{candidate.display_title} [ratingKey {candidate.rating_key}]" + (f": {why}" if why else "") \
             if candidate else ""
         self.unmatched.append(UnmatchedRow(line, dict(raw or {}), reason, where))
-        self.counts["Exported failures"] += 1
+        self.counts[L.EXPORTED_FAILURES] += 1
+
+
+def problem_label(text: str) -> Label:
+    """The label a reader's `Problem` counts under (readers attach the label's text; anything else is an invalid
+    rating, as the seed counted it)."""
+    return Label(text) if text in _PROBLEM_LABELS else L.INVALID_RATING
+
+
+_PROBLEM_LABELS: Final = frozenset({MISSING_IMDB_ID, INVALID_RATING, EMPTY_RATING})
 
 
 def tally(plan: Plan, outcomes: Iterable[Outcome], dry_run: bool) -> Tally:
-    """Count every row and item exactly once under its label (INTERFACES.md defines each)."""
+    """Count every row and item exactly once under its label (INTERFACES.md defines each).
+
+    Problem rows past the reader's cap (`source.omitted_problems`) are counted too: a file with 50,000 bad rows says
+    50,000, although only the first ones are kept for the unmatched CSV."""
     t = Tally()
     c = t.counts
-    label_of = {MISSING_IMDB_ID: "Missing IMDb ID", INVALID_RATING: "Invalid rating value",
-                EMPTY_RATING: "Empty rating skipped"}
     for problem in plan.problems:
-        c[label_of.get(problem.label, "Invalid rating value")] += 1
+        c[problem_label(problem.label)] += 1
         t.export(problem.line, problem.raw, f"{problem.label}: {problem.reason}")
+    for text, count in (plan.source.omitted_problems.items() if plan.source else ()):
+        c[problem_label(text)] += count
     for m in plan.matches:
-        if m.status == MATCHED:
+        if m.status is MatchStatus.MATCHED:
             continue
         c[_MATCH_LABEL[m.status]] += 1
-        if m.status != FILTERED:
+        if m.status is not MatchStatus.FILTERED:
             t.export(m.row.line, m.row.raw, f"{_MATCH_LABEL[m.status]}: {m.reason}", m.candidate, m.reason)
     by_key = {o.change.item.rating_key: o for o in outcomes}
     for ch in plan.changes:
         outcome = by_key.get(ch.item.rating_key)
         if ch.skip == UNCHANGED:
-            c["Skipped unchanged"] += 1
+            c[L.SKIPPED_UNCHANGED] += 1
         elif ch.skip in (KEPT_EXISTING, NOT_NEWER):
-            c["Kept by policy"] += 1
+            c[L.KEPT_BY_POLICY] += 1
             t.export(ch.row.line if ch.row else 0, ch.row.raw if ch.row else {}, skip_line(ch))
         if not ch.writes:
             continue
         line, raw = (ch.row.line, ch.row.raw) if ch.row else (0, {})
         if dry_run or (outcome is not None and outcome.status == UPDATED):
-            c["Rated on Discover" if on_discover(ch.item) else "Updated"] += int(ch.set_rating)
-            c["Marked watched"] += int(bool(ch.watched))
+            c[L.RATED_ON_DISCOVER if on_discover(ch.item) else L.UPDATED] += int(ch.set_rating)
+            c[L.MARKED_WATCHED] += int(bool(ch.watched))
         elif outcome is not None and outcome.status == FAILED:
-            c["Rate failed errors"] += 1
+            c[L.RATE_FAILED] += 1
             t.export(line, raw, f"Rate failed: {outcome.error}", ch.item)
         else:  # cancelled or stopped before this write was tried: `--resume` finishes it
-            c["Not attempted"] += 1
+            c[L.NOT_ATTEMPTED] += 1
             t.export(line, raw, "Not attempted: the run was cancelled or stopped first", ch.item)
     return t
 
 
-DRY_RUN_LABELS: Final = {"Updated": "Would update", "Marked watched": "Would mark watched",
-                          "Rated on Discover": "Would rate on Discover"}
+DRY_RUN_LABELS: Final[dict[str, str]] = {L.UPDATED: "Would update", L.MARKED_WATCHED: "Would mark watched",
+                                        L.RATED_ON_DISCOVER: "Would rate on Discover"}
 
 
 def shown_label(label: str, dry_run: bool = False) -> str:
@@ -191,12 +233,12 @@ def _safe_stem(stem: str) -> str:
 def plan_summary(plan: Plan) -> str:
     """One line saying what a plan would do, shown before asking to write."""
     counts = tally(plan, [], dry_run=True).counts
-    parts = [f"{counts['Updated']} rating(s) to write"]
-    if counts["Rated on Discover"]:
-        parts.append(f"On Plex Discover (not in your libraries): {counts['Rated on Discover']}")
-    if counts["Marked watched"]:
-        parts.append(f"{counts['Marked watched']} to mark watched")
-    labels = ("Skipped unchanged", "Kept by policy", "Not found in Plex", "Ambiguous", "Type mismatch",
-              "Filtered by type", "Missing IMDb ID", "Invalid rating value", "Empty rating skipped")
+    parts = [f"{counts[L.UPDATED]} rating(s) to write"]
+    if counts[L.RATED_ON_DISCOVER]:
+        parts.append(f"On Plex Discover (not in your libraries): {counts[L.RATED_ON_DISCOVER]}")
+    if counts[L.MARKED_WATCHED]:
+        parts.append(f"{counts[L.MARKED_WATCHED]} to mark watched")
+    labels = (L.SKIPPED_UNCHANGED, L.KEPT_BY_POLICY, L.NOT_FOUND, L.AMBIGUOUS, L.TYPE_MISMATCH, L.FILTERED,
+              L.MISSING_IMDB_ID, L.INVALID_RATING, L.EMPTY_RATING)
     parts += [f"{label}: {counts[label]}" for label in labels if counts[label]]
     return "Plan: " + ", ".join(parts)

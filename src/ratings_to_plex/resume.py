@@ -17,7 +17,7 @@ from .plex.client import PlexClient
 from .plex.discover import KEY_BASE
 from .plex.items import LibraryItem
 from .plex.scan import read_items
-from .report import BREAKDOWN, EXTRA, counts_key
+from .report import BREAKDOWN, EXTRA, Label, counts_key
 
 BATCH: Final = 200  # rating keys per metadata request: ~1.5 kB of URL, well within what servers accept
 _EPSILON: Final = 0.01
@@ -68,13 +68,13 @@ def plan_resume(client: PlexClient, journal: JournalDB, run: RunInfo) -> Plan:
 
 def run_counts(run: RunInfo, records: list[ChangeRecord]) -> dict[str, int]:
     """The run's breakdown: the planned counts journaled at its start, with the write counts taken from the journal."""
-    counts = {label: int(run.counts.get(counts_key(label), 0)) for label in BREAKDOWN + EXTRA}
+    counts: dict[str, int] = {label: int(run.counts.get(counts_key(label), 0)) for label in BREAKDOWN + EXTRA}
     failed = sum(1 for r in records if r.state == "failed")
     pending = sum(1 for r in records if r.state not in ("applied", "failed"))  # never attempted, or in flight
-    counts["Exported failures"] += failed + pending - counts["Rate failed errors"] - counts["Not attempted"]
-    counts["Rate failed errors"], counts["Not attempted"] = failed, pending
+    counts[Label.EXPORTED_FAILURES] += failed + pending - counts[Label.RATE_FAILED] - counts[Label.NOT_ATTEMPTED]
+    counts[Label.RATE_FAILED], counts[Label.NOT_ATTEMPTED] = failed, pending
     rated = [r for r in records if r.state == "applied" and r.set_rating]
-    counts["Rated on Discover"] = sum(1 for r in rated if r.rating_key >= KEY_BASE)
-    counts["Updated"] = len(rated) - counts["Rated on Discover"]
-    counts["Marked watched"] = sum(1 for r in records if r.state == "applied" and r.watched)
+    counts[Label.RATED_ON_DISCOVER] = sum(1 for r in rated if r.rating_key >= KEY_BASE)
+    counts[Label.UPDATED] = len(rated) - counts[Label.RATED_ON_DISCOVER]
+    counts[Label.MARKED_WATCHED] = sum(1 for r in records if r.state == "applied" and r.watched)
     return counts

@@ -17,14 +17,14 @@ from .journal import ChangeRecord, JournalDB
 from .model import POSSIBLY_WRITTEN, RunInfo, RunKind
 from .plan import Change, Plan, Skipped
 from .plex.client import PlexClient
+from .plex.discover import on_discover
 from .plex.items import LibraryItem
-from .report import BREAKDOWN, EXTRA, fmt_rating
+from .report import BREAKDOWN, EXTRA, UNDO_LABELS, Label, fmt_rating
 from .resume import GONE, current_items, same_rating
 
-CHANGED_SINCE: Final = "Skipped changed since"
-ALREADY_RESTORED: Final = "Already restored"
-MARKED_UNWATCHED: Final = "Marked unwatched"
-UNDO_LABELS: Final = (CHANGED_SINCE, ALREADY_RESTORED, MARKED_UNWATCHED)
+CHANGED_SINCE: Final = Label.CHANGED_SINCE
+ALREADY_RESTORED: Final = Label.ALREADY_RESTORED
+MARKED_UNWATCHED: Final = Label.MARKED_UNWATCHED
 
 
 def reverse_change(record: ChangeRecord, item: LibraryItem) -> Change | str | None:
@@ -94,16 +94,17 @@ def ready_followups(plan: Plan, outcomes: Sequence[Outcome]) -> list[Change]:
 
 
 def undo_counts(plan: Plan, outcomes: Sequence[Outcome], dry_run: bool) -> dict[str, int]:
-    """The undo's breakdown: restores, marks, what was already as before and what was skipped."""
-    counts = dict.fromkeys(BREAKDOWN + EXTRA + UNDO_LABELS, 0)
+    """The undo's breakdown: restores, marks, what was already as before and what was skipped. A rating put back
+    on Plex Discover counts under `Rated on Discover`, as the sync that wrote it did, not under `Updated`."""
+    counts: dict[str, int] = dict.fromkeys(BREAKDOWN + EXTRA + UNDO_LABELS, 0)
     by_key = {o.change.item.rating_key: o for o in outcomes}
     for change in plan.writes:
         outcome = by_key.get(change.item.rating_key)
         if not dry_run and (outcome is None or outcome.status != UPDATED):
-            counts["Rate failed errors"] += 1
+            counts[Label.RATE_FAILED] += 1
             continue
-        counts["Updated"] += int(change.set_rating)
-        counts["Marked watched"] += int(change.watched is True)
+        counts[Label.RATED_ON_DISCOVER if on_discover(change.item) else Label.UPDATED] += int(change.set_rating)
+        counts[Label.MARKED_WATCHED] += int(change.watched is True)
         counts[MARKED_UNWATCHED] += int(change.watched is False)
     counts[CHANGED_SINCE] = len(plan.skipped)
     counts[ALREADY_RESTORED] = plan.already

@@ -32,7 +32,7 @@ _MATCH_REASON: Final = {NOT_FOUND: "not found", AMBIGUOUS: "ambiguous", TYPE_MIS
 
 @dataclass(frozen=True, slots=True)
 class PreviewRow:
-    category: str  # UPDATE | SAME | NOT_FOUND | AMBIGUOUS | TYPE_MISMATCH | FILTERED | "problem"
+    category: str  # UPDATE | SAME | a `MatchStatus` other than MATCHED | "problem"
     title: str
     year: str
     current: str
@@ -55,7 +55,7 @@ def plan_rows(plan: Plan, libraries: Mapping[int, str] | None = None) -> list[Pr
     unmatched = [
         PreviewRow(m.status, m.row.title, _year(m.row.year), "", _rating(m.row.plex_rating),
                    f"{_MATCH_REASON[m.status]}: {m.reason}" if m.reason else _MATCH_REASON[m.status])
-        for m in plan.matches if m.status != MATCHED
+        for m in plan.matches if m.status is not MATCHED
     ]
     problems = [
         PreviewRow("problem", str(p.raw.get("Title") or p.raw.get("Name") or f"line {p.line}"),
