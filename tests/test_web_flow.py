@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from tests.test_journal_helpers import csv_from_library
-from tests.web_support import WebServer, csrf_of, messages, no_real_plextv  # noqa: F401 - autouse fixture
+from tests.web_support import Browser, WebServer, messages, no_real_plextv  # noqa: F401 - autouse fixture
 
 SAMPLE = files("ratings_to_plex.data") / "sample_imdb_ratings.csv"
 
@@ -33,36 +32,6 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
 def web() -> Iterator[WebServer]:
     with WebServer() as server:
         yield server
-
-
-class Browser:
-    """One browser (its own cookie jar and CSRF token) driving the forms."""
-
-    def __init__(self, web: WebServer) -> None:
-        self.client = web.client()
-        self.csrf = csrf_of(self.page())
-
-    def page(self, query: str = "") -> str:
-        response = self.client.get("/" + query, headers={"Accept": "text/html"})
-        assert response.status_code == 200
-        return response.text
-
-    def post(self, path: str, **data: object) -> httpx.Response:
-        return self.client.post(path, data={"csrf": self.csrf, **data})  # type: ignore[dict-item]
-
-    def upload(self, name: str, content: bytes) -> None:
-        response = self.client.post(f"/upload?csrf={self.csrf}", files={"file": (name, content, "text/csv")},
-                                    headers={"Accept": "text/html"})  # as a form without the page's script
-        assert response.status_code == 303
-
-    def wait_idle(self, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            page = self.page()
-            if 'data-testid="cancel"' not in page:
-                return page
-            assert time.monotonic() < deadline, "the job never ended"
-            time.sleep(0.1)
 
 
 def _connected(web: WebServer, emu: Emulator) -> Browser:

@@ -75,3 +75,33 @@ def csrf_of(html: str) -> str:
 
 def messages(html: str) -> list[str]:
     return [m.strip() for m in re.findall(r'class="msg [^"]*"[^>]*>([^<]*)<', html)]
+
+
+class Browser:
+    """One browser (its own cookie jar and CSRF token) driving the forms."""
+
+    def __init__(self, web: WebServer) -> None:
+        self.client = web.client()
+        self.csrf = csrf_of(self.page())
+
+    def page(self, query: str = "") -> str:
+        response = self.client.get("/" + query, headers={"Accept": "text/html"})
+        assert response.status_code == 200
+        return response.text
+
+    def post(self, path: str, **data: object) -> httpx.Response:
+        return self.client.post(path, data={"csrf": self.csrf, **data})  # type: ignore[dict-item]
+
+    def upload(self, name: str, content: bytes) -> None:
+        response = self.client.post(f"/upload?csrf={self.csrf}", files={"file": (name, content, "text/csv")},
+                                    headers={"Accept": "text/html"})  # as a form without the page's script
+        assert response.status_code == 303
+
+    def wait_idle(self, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            page = self.page()
+            if 'data-testid="cancel"' not in page:
+                return page
+            assert time.monotonic() < deadline, "the job never ended"
+            time.sleep(0.1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ..app import AppSession, Connection, Job, JobRunner, Plan, RunSummary
 from ..app import account as plex_account
@@ -21,7 +21,8 @@ from .uploads import ImportFolder, StoredFile, UploadArea
 
 if TYPE_CHECKING:
     from ..app import ReadResult
-    from ..app.account import ServerInfo
+    from ..app.account import HomeUser, ServerInfo
+    from ..app.backup import Backup
     from ..app.rows import PreviewRow
     from .sessions import BrowserSession
 
@@ -76,7 +77,10 @@ class Flow:
     pin: PinSignIn | None = None
     pin_declined: bool = False  # cancelled or signed out: no new PIN until asked for
     token: str | None = field(default=None, repr=False)
+    account: bool = False  # `token` is a Plex account's (PIN or stored sign-in), not just a server's
     servers: list[ServerInfo] = field(default_factory=list)
+    users: list[HomeUser] = field(default_factory=list)  # the account's Plex Home users (the picker)
+    server_id: str | None = None  # the server last chosen (kept while a failed user switch connects nobody)
     conn: Connection | None = None
     url: str | None = None  # the URL typed on the token form (shown again after an error; not secret)
     file: StoredFile | None = None
@@ -87,6 +91,9 @@ class Flow:
     job: Job | None = None  # the last job this browser started (followed by the page)
     collected: str | None = None  # id of the job whose result was taken in
     summary: RunSummary | None = None
+    exported: Any = None  # backups.Exported: the files of the last export, for download
+    backup: Backup | None = None  # a backup uploaded to restore, and its file
+    backup_file: StoredFile | None = None
     messages: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -113,6 +120,9 @@ def drop_flow(session: BrowserSession, uploads: UploadArea) -> None:
         if flow.pin is not None:
             flow.pin.cancel.set()
         uploads.discard(flow.file)
+        uploads.discard(flow.backup_file)
+        if flow.exported is not None:
+            uploads.discard(flow.exported.stored)
 
 
 # -- signing in and connecting ---------------------------------------------------------------------------------
@@ -175,8 +185,13 @@ def signed_in(flow: Flow, services: Services, token: str, *, save: bool) -> None
     servers = plex_account.owned_servers(token)
     if save:
         plex_account.save_token(token)
+    try:
+        users = plex_account.home_users(token, verify=services.app.verify)
+    except RatingsToPlexError as exc:  # the servers work without it: only the user picker is missing
+        users = []
+        flow.messages.append(("warning", f"Your Plex Home users could not be listed: {exc}"))
     with flow.lock:
-        flow.token, flow.servers = token, servers
+        flow.token, flow.servers, flow.users, flow.account = token, servers, users, True
     remembered = os.environ.get("RATINGS_TO_PLEX_SERVER") or plex_account.load_config().get("server")
     chosen = [s for s in servers if remembered in (s.name, s.client_identifier)] or \
         (servers if len(servers) == 1 else [])
@@ -191,6 +206,8 @@ def choose_server(flow: Flow, services: Services, machine_id: str) -> None:
     found = [s for s in servers if s.client_identifier == machine_id]
     if not found or token is None:
         raise UsageError("That server is not in your account's list any more: sign in again.")
+    with flow.lock:
+        flow.server_id = machine_id
     conn = services.app.connect_server(machine_id, token, servers=found, account_token=token)  # token: the account's
     _connected(flow, conn)
     plex_account.remember(server=found[0].name)
@@ -241,6 +258,7 @@ def sign_out(flow: Flow) -> None:
         if flow.busy():
             raise UsageError("A job is running: wait for it to finish (or cancel it) before signing out.")
         flow.token, flow.servers, flow.conn, flow.plan = None, [], None, None
+        flow.account, flow.users, flow.server_id = False, [], None
     plex_account.forget_token()
 
 

@@ -29,6 +29,7 @@ TYPE_GROUPS: Final[dict[str, frozenset[str]]] = dict(zip(TYPE_LABELS, (
     frozenset({"movie"}), frozenset({"tv_series"}), frozenset({"tv_mini_series"}), frozenset({"tv_movie"}),
     frozenset({"tv_episode"}), frozenset({"short", "video", "tv_special", "other"})), strict=True))
 PREVIEW: Final = "preview"
+RESTORE_PREVIEW: Final = "restore-preview"  # a restore's plan (web/backups.py), shown and written like a preview
 DRY_RUN: Final = "dry-run"
 
 
@@ -80,6 +81,9 @@ def start_preview(flow: Flow, services: Services, choices: Choices) -> Job:
         raise UsageError("Upload an export file (or pick one) first.")
     if not choices.all_libraries and not choices.libraries:
         raise UsageError("Choose at least one library (or all of them).")
+    if choices.discover and not flow.account:
+        raise UsageError("Plex Discover needs a Plex sign-in (Sign in with Plex): a server URL and token cannot "
+                         "reach it. Untick it, or sign in.")
     if _writing_job(services, conn) is not None:
         raise UsageError(f"Something is being written to {conn.name} right now: preview once it has finished "
                          "(a plan made now would be out of date).")
@@ -96,7 +100,9 @@ def start_write(flow: Flow, services: Services, *, dry_run: bool = False) -> Job
     run writes nothing to Plex, only its reports, and keeps the file and the preview for the real run."""
     conn = require_conn(flow)
     with flow.lock:
-        plan, stored = flow.plan, flow.file
+        plan = flow.plan
+        restore = plan is not None and plan.kind is RunKind.RESTORE
+        stored = flow.backup_file if restore else flow.file  # the file this run was planned from
     if plan is None:
         raise UsageError("Preview first: the write does exactly what the preview shows.")
 
@@ -105,13 +111,20 @@ def start_write(flow: Flow, services: Services, *, dry_run: bool = False) -> Job
             return services.app.write(conn, plan, dry_run=dry_run, cancel=job.cancel, on_event=job.emit)
         finally:
             if not dry_run:
-                with flow.lock:
-                    if flow.file is stored:
-                        flow.file, flow.source = None, None
+                _forget_file(flow, stored, restore)
                 services.uploads.discard(stored)
 
     kind = DRY_RUN if dry_run else "write"
     return _follow(flow, services.runner.start(kind, target, identity=conn.identity, writes=not dry_run))
+
+
+def _forget_file(flow: Flow, stored: StoredFile | None, restore: bool) -> None:
+    """After a real run its file is deleted: the export file of a sync, the backup of a restore."""
+    with flow.lock:
+        if restore and flow.backup_file is stored:
+            flow.backup_file, flow.backup = None, None
+        elif not restore and flow.file is stored:
+            flow.file, flow.source = None, None
 
 
 def start_undo(flow: Flow, services: Services, run_id: int) -> Job:
@@ -166,7 +179,7 @@ def collect(flow: Flow) -> list[tuple[str, str]]:
         flow.collected = job.id
         if job.state is JobState.FAILED:
             return [("error", job.error or "The job failed.")]
-        if job.kind == PREVIEW:
+        if job.kind in (PREVIEW, RESTORE_PREVIEW):
             if job.state is JobState.CANCELLED or not isinstance(job.result, Plan):
                 return [("warning", "Preview cancelled.")]
             plan: Plan = job.result

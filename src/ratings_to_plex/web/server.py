@@ -115,6 +115,7 @@ def create_app(settings: WebSettings, *, routes: list[Route] | None = None) -> G
     """The web UI as an ASGI app (Starlette behind the guard)."""
     from ..app import AppSession, JobRunner
     from . import routes as flow_routes
+    from . import routes_more as more_routes
     from .flow import Services, drop_flow
 
     uploads = UploadArea()
@@ -141,6 +142,7 @@ def create_app(settings: WebSettings, *, routes: list[Route] | None = None) -> G
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login_submit, methods=["POST"]),
         *flow_routes.ROUTES,
+        *more_routes.ROUTES,
         *(routes or []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -15,8 +15,10 @@ from urllib.parse import urlencode
 from ..app import Identity, Job, JobState, JournalCorrupt, RunInfo, RunSummary
 from ..app.format import breakdown_lines, plan_summary, rows_in
 from ..app.rows import CATEGORIES, PreviewRow, counts
+from .backups import FORMAT_LABELS
 from .flow import POLICIES, Flow, Services
-from .jobs import collect, followed_job, resumable
+from .household import user_choices
+from .jobs import PREVIEW, RESTORE_PREVIEW, collect, followed_job, resumable
 from .signin import PinState
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 PAGE_ROWS: Final = 200
 COLUMNS: Final = (("title", "Title"), ("year", "Year"), ("current", "Current"), ("new", "New"), ("reason", "Reason"))
 _JOB_TITLES: Final = {"preview": "Preview", "write": "Writing to Plex", "dry-run": "Dry run (nothing is written)",
-                      "undo": "Undo", "resume": "Finishing a run"}
+                      "undo": "Undo", "resume": "Finishing a run", RESTORE_PREVIEW: "Restore preview"}
 _STATE_LABELS: Final = {JobState.RUNNING: "running", JobState.DONE: "done", JobState.FAILED: "failed",
                         JobState.CANCELLED: "cancelled"}
 
@@ -104,7 +106,7 @@ def preview_view(rows: list[PreviewRow], summary: str, writes: int, query: dict[
 def job_view(job: Job | None, state: JobState) -> dict[str, Any] | None:
     """The job block as of `state` (taken once per page); a preview that ended well is not shown (its table says
     it all)."""
-    if job is None or (job.kind == "preview" and state is JobState.DONE):
+    if job is None or (job.kind in (PREVIEW, RESTORE_PREVIEW) and state is JobState.DONE):
         return None
     progress = job.progress
     done, total = (progress.done, progress.total) if progress else (0, 0)
@@ -145,6 +147,7 @@ def _history_row(run: RunInfo, services: Services, identity: Identity | None) ->
     what = f"undo of run {run.undo_of}" if run.kind == "undo" else (Path(run.file).name if run.file else run.kind)
     blocker = services.app.undo_blocker(run, identity) if identity is not None else "Connect to a server first."
     return {"run_id": run.id, "date": started, "file": what, "server": run.server_name or "",
+            "user": run.user_name or ("your account" if not run.user_id else "a Plex Home user"),
             "updated": run.applied, "failed": run.failed, "status": str(run.status).replace("_", " "),
             "undone": f"by run {run.undone_by}" if run.undone_by is not None else "", "undoable": blocker is None,
             "detail": blocker or f"Run {run.id}: {what} → {run.server_name or 'a server'}"}
@@ -170,6 +173,7 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
         "servers": [{"id": s.client_identifier, "label": _server_label(s, servers), "selected": conn is not None
                      and conn.identity.machine_id == s.client_identifier} for s in servers],
     }
+    plex.update(users=user_choices(flow), account=flow.account, acting=conn.identity.user_name if conn else "")
     if conn is not None and not servers:  # connected by URL: the one server there is
         plex["servers"] = [{"id": conn.identity.machine_id, "label": conn.identity.label, "selected": True}]
     libraries = [{"key": str(s.key), "title": s.title, "kind": "movie library" if s.type == "movie" else "TV library",
@@ -179,9 +183,25 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
         "source": _source_view(flow), "job": job_view(job, state), "result": result_view(flow.summary),
         "followed": {"id": job.id if job else "", "state": str(state) if job else ""}, "collected": messages,
         "preview": preview_view(rows, plan_summary(plan), len(plan.writes), query) if plan is not None else None,
+        "preview_title": "Restore preview" if plan is not None and plan.kind == "restore" else "Preview",
+        "out": _out_view(flow),
         **_journal_views(flow, services, source is not None or conn is not None),
         "import_files": services.imports.listing() if services.imports else None,
     }
+
+
+def _out_view(flow: Flow) -> dict[str, Any]:
+    """Export ratings… and Restore from backup…: the formats, the last export's files, the backup chosen."""
+    exported, backup, stored = flow.exported, flow.backup, flow.backup_file
+    files = []
+    if exported is not None:
+        files = [{"href": f"/exports/{n}", "name": p.name, "kb": max(1, p.stat().st_size // 1024) if p.is_file()
+                  else 0} for n, p in enumerate(exported.files, 1)]
+    return {"formats": FORMAT_LABELS, "files": files, "zip": exported is not None and exported.archive is not None,
+            "items": exported.items if exported else 0, "notes": list(exported.notes) if exported else [],
+            "backup": None if backup is None or stored is None else
+            f"{stored.name}: {len(backup.items):,} items of {backup.server_name or 'a server'}"
+            f"{' (' + backup.user + ')' if backup.user else ''}, exported {backup.exported_at}"}
 
 
 def _server_label(server: ServerInfo, servers: list[ServerInfo]) -> str:
