@@ -337,6 +337,15 @@ def test_an_interrupted_run_can_be_finished_from_history_after_a_restart(display
                and not str(app.action.progress_text.cget("text")).startswith("0 /"), what="some writes")
         app.controller.cancel()
         d.pump(until=d.idle, what="the cancel")
+        app.set_source(IMDB)  # the banner offers to finish it: under the tabs, the two columns stay in line
+        d.pump(until=lambda: d.idle() and app.banner.shown and app.banner.frame.winfo_ismapped(), what="banner")
+        d.pump(0.3)
+        assert abs(app.tabs.winfo_rooty() - app.right.winfo_rooty()) <= 2
+        assert app.banner.frame.winfo_rooty() >= app.right.winfo_rooty() + app.right.winfo_height() - 2
+        app.show_tab("Activity Log", app.right)
+        d.pump(0.3)
+        assert app.log_panel._textbox.yview()[1] == 1.0  # the end of the log is in view
+        d.shot("banner")
     finally:
         d.close()
     d = Driver(1.0, "ux_finish_restarted")  # the next start: the run's file is not chosen again

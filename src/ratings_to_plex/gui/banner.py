@@ -1,4 +1,4 @@
-"""The banner over the Activity Log offering to finish the chosen file's unfinished run on this server:
+"""The banner under the right column's tabs offering to finish the chosen file's unfinished run on this server:
 "Run N for this file did not finish (X of Y changes written). [Finish it] [Dismiss]"."""
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ class ResumeBanner:
         self.text.grid(row=0, column=0, sticky="ew", padx=PAD, pady=(6, 0))
         self.hint = label(frame, "", size=12, muted=True)
         self.hint.grid(row=1, column=0, sticky="ew", padx=PAD)
+        # The buttons go under the text, not beside it: beside, they left the text a sliver of the column at 200 %.
         buttons = ctk.CTkFrame(frame, fg_color="transparent")
-        buttons.grid(row=0, column=1, rowspan=2, sticky="e", padx=(0, PAD), pady=6)
+        buttons.grid(row=2, column=0, sticky="w", padx=PAD, pady=(4, 6))
         self.finish = button(buttons, "Finish it", self._finish, width=90)
         self.finish.pack(side="left")
         self.dismiss = button(buttons, "Dismiss", self._dismiss, width=80, fg_color="transparent", border_width=1,
@@ -67,8 +68,7 @@ class ResumeBanner:
 
     def _rewrap(self, event: tk.Event) -> None:
         scale = ctk.ScalingTracker.get_widget_scaling(self.frame)
-        buttons = self.finish.winfo_width() + self.dismiss.winfo_width()
-        wrap = max(120, round((event.width - buttons - 4 * PAD * scale) / scale))
+        wrap = max(120, round((event.width - 3 * PAD * scale) / scale))
         if abs(wrap - self._wrap) > 4:
             self._wrap = wrap
             self.text.configure(wraplength=wrap)

@@ -56,12 +56,12 @@ class HistoryPanel:
         self.detail.grid(row=2, column=0, sticky="ew", padx=4)
         actions = ctk.CTkFrame(tab, fg_color="transparent")
         actions.grid(row=3, column=0, sticky="w", padx=4, pady=(6, 4))
-        self.undo = button(actions, "Undo this run", self._undo, width=140, state="disabled")
+        self.undo = button(actions, "Undo this run", self._undo, width=150, state="disabled")
         self.undo.pack(side="left")
         # An interrupted run (cancelled, stopped, or the app closed mid-run) can be finished from here any time,
         # not only from the banner shown when its file is chosen again.
         self._on_finish = on_finish
-        self.finish = button(actions, "Finish this run", self._finish, width=140, state="disabled")
+        self.finish = button(actions, "Finish this run", self._finish, width=150, state="disabled")
         self.finish.pack(side="left", padx=(PAD, 0))
 
         # The confirmation, inline: what will be restored, and the two choices.

@@ -1,4 +1,4 @@
-"""The right column: the unfinished-run banner over a tab view of Activity Log, Preview and History."""
+"""The right column: a tab view of Activity Log, Preview and History, with the unfinished-run banner under it."""
 
 from __future__ import annotations
 
@@ -38,4 +38,5 @@ class RightColumn:
                                     on_confirm=on_confirm_undo, on_finish=on_finish)
 
     def show_banner(self) -> None:
-        self.banner.frame.grid(row=0, column=0, sticky="ew", pady=(0, 4))
+        """Under the tabs, not over them: the two columns' tabs stay in line (the log keeps its end in view)."""
+        self.banner.frame.grid(row=2, column=0, sticky="ew", pady=(4, 0))

@@ -235,6 +235,7 @@ class LogPanel(ctk.CTkTextbox):
         self.tag_config("error", foreground="#dc2626")
         text = self._textbox
         text.bind("<Control-a>", _select_all_text)  # then Ctrl+C copies the whole log
+        self.bind("<Configure>", lambda _e: self.see("end"), add="+")  # smaller (a banner came): still the end
         text.bind("<Control-A>", _select_all_text)
         text.bind("<Tab>", focus_next)
         text.bind("<Shift-Tab>", focus_prev)
