@@ -198,7 +198,7 @@ def _out_view(flow: Flow) -> dict[str, Any]:
         files = [{"href": f"/exports/{n}", "name": p.name, "kb": max(1, p.stat().st_size // 1024) if p.is_file()
                   else 0} for n, p in enumerate(exported.files, 1)]
     return {"formats": FORMAT_LABELS, "files": files, "zip": exported is not None and exported.archive is not None,
-            "items": exported.items if exported else 0, "notes": list(exported.notes) if exported else [],
+            "count": exported.items if exported else 0, "notes": list(exported.notes) if exported else [],
             "backup": None if backup is None or stored is None else
             f"{stored.name}: {len(backup.items):,} items of {backup.server_name or 'a server'}"
             f"{' (' + backup.user + ')' if backup.user else ''}, exported {backup.exported_at}"}
