@@ -55,9 +55,19 @@ class _Page(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def web_page() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+class _NotFound(_Page):
+    def do_GET(self) -> None:
+        body = b"<html><body><h1>404 Not Found</h1><hr>nginx</body></html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(params=[_Page, _NotFound], ids=["login-page", "404-page"])
+def web_page(request: pytest.FixtureRequest) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), request.param)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -67,7 +77,7 @@ def web_page() -> Iterator[str]:
 def test_a_web_page_is_not_a_plex_server(web_page: str) -> None:
     result = runner.invoke(app, ["libraries", "--url", web_page, "--token", "some-token-1"])
     assert result.exit_code == 3
-    assert "not" in result.stderr and "Plex" in result.stderr
+    assert "not" in result.stderr and "Plex" in result.stderr and "no such item" not in result.stderr
     assert "bug" not in result.stderr and "<html" not in result.stderr and "Traceback" not in result.stderr
 
 

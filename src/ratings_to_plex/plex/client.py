@@ -100,8 +100,13 @@ class PlexClient:
         first = retry or CONNECT_RETRY  # a server that never answers is told within ~15 s, not minutes
         session = make_session(verify=verify, retry=first, pool_size=pool_size)
         url = url.rstrip("/")
-        with plex_errors(url):
-            server = SafePlexServer(url, token, session=session, timeout=first.timeout_s)
+        try:
+            with plex_errors(url):
+                server = SafePlexServer(url, token, session=session, timeout=first.timeout_s)
+        except ItemGone:  # every Plex server answers its root: a 404 there (a web server, a proxy) is no Plex
+            raise PlexConnectionError(f"The server at {strip_credentials(url)} answered, but this is not a Plex "
+                                      "server (it has no Plex API at that address): check the URL, e.g. "
+                                      "http://192.168.1.10:32400.", reason="not_plex") from None
         if first is not policy:  # it answered: big listings and writes get the patient policy from now on
             adapter = policy.adapter(pool_size)
             session.mount("http://", adapter)
