@@ -226,6 +226,17 @@ def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float,
         assert news == sorted(news, reverse=True) and news[0] == 10
         assert panel.tree.heading("new", "text") == "New ▼"
         d.shot("05_preview_sorted")
+        app.form.dry_run.set(True)  # a dry run's count says nothing was written…
+        app.update_ratings()
+        d.pump(until=lambda: d.idle() and d.status().startswith("Dry run finished"), what="the dry run")
+        progress = str(app.action.progress_text.cget("text"))
+        assert progress == "Dry run: 38 ratings would be written."
+        assert "Would update 38" in str(app.action.result.cget("text"))
+        app.form.dry_run.set(False)
+        app.preview()  # …and a new preview does not keep it
+        d.pump(until=lambda: d.idle() and "Planned" in str(app.action.progress_text.cget("text")),
+               what="the new preview")
+        assert not app.action.result.winfo_ismapped()
         assert app.login.token_help.r2p_url.startswith("https://support.plex.tv/")
         assert {b.cget("text") for b in app.source.help_links} == {"IMDb", "Letterboxd", "Trakt"}
         if scale <= 1.5:  # 200 % of the seed's window does not fit a 1280×900 screen: looked at, not asserted
