@@ -80,6 +80,7 @@ def run_plan(client: PlexClient, plan: Plan, *, journal: JournalDB, report_dir: 
         raise
     if recorder is not None:
         recorder.finish(status, {counts_key(k): v for k, v in result.counts.items()})
+        journal.record_reports(run_id, csv_path, log.path)  # History offers every run's reports, not the last's
     if plan.kind is RunKind.UNDO and status is RunStatus.DONE and not dry_run:
         journal.mark_undone(_target(plan).id, run_id)
     log.close()
@@ -96,7 +97,7 @@ def _open_run(journal: JournalDB, plan: Plan, dry_run: bool, identity: Identity,
     """A new journaled run for a sync or an undo; the reopened run itself for a resume."""
     where = {"server_name": identity.server_name, "server_url": identity.server_url,
              "machine_id": identity.machine_id, "user_id": identity.user_id,
-             "user_name": identity.user_name or None}
+             "user_name": identity.user_name or None, "account_id": identity.account_id}
     if plan.kind is RunKind.RESUME:
         recorder = journal.recorder(_target(plan).id)
         recorder.reopen()
@@ -125,8 +126,9 @@ def _log_start(log: RunLog, plan: Plan, journal: JournalDB, run_id: int, client:
     them in its own words), the header, then every row that will not be written and why."""
     source = plan.source
     if source is not None:
-        log.record(f"Detected: {source.description}, {len(source.rows) + len(source.problems)} rows "
-                   f"({source.file.name})")
+        for line in (f"Detected: {source.description}, {len(source.rows) + sum(source.problem_counts().values())} "
+                     f"rows ({source.file.name})", *source.notes):  # + ids missing their `tt`, Criticker's scale…
+            log.record(line)
     if plan.kind is RunKind.SYNC:
         log.record(plan_summary(plan))
     log.places = _places(plan, client)
@@ -257,8 +259,8 @@ def _count(plan: Plan, outcomes: Sequence[Outcome], dry_run: bool, journal: Jour
     """The breakdown as each kind reports it; a sync also writes its unmatched CSV."""
     if plan.kind is RunKind.UNDO:
         counts = undo_counts(plan, outcomes, dry_run)
-        log.line(f"Undo of run {_target(plan).id}: {counts['Updated']} rating(s) restored, "
-                 f"{counts[MARKED_UNWATCHED]} marked unwatched, {counts['Marked watched']} marked watched, "
+        log.line(f"Undo of run {_target(plan).id}: {counts['Updated'] + counts['Rated on Discover']} rating(s) "
+                 f"restored, {counts[MARKED_UNWATCHED]} marked unwatched, {counts['Marked watched']} marked watched, "
                  f"{counts[ALREADY_RESTORED]} already as before, {counts[CHANGED_SINCE]} skipped (changed since "
                  f"or gone), {counts['Rate failed errors']} failed")
         return Tally(counts), None

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at REAL,
     status TEXT NOT NULL DEFAULT 'running',     -- running | done | cancelled | stopped | failed | dry_run
     file TEXT, file_hash TEXT, source_format TEXT,
-    server_name TEXT, server_url TEXT, machine_id TEXT, user_id TEXT, user_name TEXT,
+    server_name TEXT, server_url TEXT, machine_id TEXT, user_id TEXT, user_name TEXT, account_id TEXT,
+    unmatched_csv TEXT, run_log TEXT,           -- the run's reports, for History (paths, never contents)
     libraries TEXT, options TEXT, counts TEXT,
     undo_of INTEGER REFERENCES runs(id),
     undone_by INTEGER REFERENCES runs(id),      -- the undo run that reversed this one
@@ -66,6 +67,7 @@ CREATE TABLE IF NOT EXISTS leaves (             -- episodes' view counts before 
     PRIMARY KEY (run_id, parent_key, rating_key)
 );
 """
+_ADDED_COLUMNS = ("undone_by", "user_id", "user_name", "account_id", "unmatched_csv", "run_log")
 _RUN_STATS = """
 SELECT r.*, COALESCE(SUM(c.state = 'applied'), 0) AS applied, COALESCE(SUM(c.state = 'failed'), 0) AS failed,
        COALESCE(SUM(c.state IN ('planned', 'writing')), 0) AS pending,
@@ -141,7 +143,7 @@ class JournalDB:
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
             self.db.executescript(_SCHEMA)
             columns = {r["name"] for r in self.db.execute("PRAGMA table_info(runs)")}
-            for name in ("undone_by", "user_id", "user_name"):  # a journal from before undo / Plex Home users
+            for name in _ADDED_COLUMNS:  # a journal from before undo / Plex Home users / accounts / reports
                 if name not in columns:
                     kind = "INTEGER REFERENCES runs(id)" if name == "undone_by" else "TEXT"
                     self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
@@ -244,7 +246,7 @@ class JournalDB:
         """`undo --last`: the newest run (on this server and user, when given) that wrote, or may have written,
         something and has not been undone. A killed run's `writing` rows and failed rows may have landed."""
         return next((r for r in self.runs() if r.possibly_written and r.undone_by is None and not r.dry_run
-                     and (identity is None or r.identity == identity)), None)
+                     and (identity is None or identity.same_user(r.identity))), None)
 
     def unfinished_for(self, digest: str, identity: Identity | None = None) -> RunInfo | None:
         """The newest sync of a file with this hash (on this server and user, when given) that did not finish and
@@ -252,7 +254,7 @@ class JournalDB:
         for run in self.runs():
             if run.kind != "sync" or run.dry_run or run.file_hash != digest:
                 continue
-            if identity is not None and run.identity != identity:
+            if identity is not None and not identity.same_user(run.identity):
                 continue
             return None if run.finished or run.undone_by is not None else run
         return None
@@ -260,6 +262,12 @@ class JournalDB:
     def running_elsewhere(self, run_id: int) -> bool:
         """Whether another live process is still writing this run (its run lock is held)."""
         return held_elsewhere(self.path.parent, run_id)
+
+    def record_reports(self, run_id: int, unmatched_csv: Path | None, run_log: Path | None) -> None:
+        """Where the run's unmatched CSV and log are, so History can offer them for every run (a resume's newer
+        reports replace its earlier ones)."""
+        self.execute("UPDATE runs SET unmatched_csv = ?, run_log = ? WHERE id = ?",
+                     (str(unmatched_csv) if unmatched_csv else None, str(run_log) if run_log else None, run_id))
 
     def mark_undone(self, run_id: int, undo_run_id: int) -> None:
         self.execute("UPDATE runs SET undone_by = ? WHERE id = ?", (undo_run_id, run_id))

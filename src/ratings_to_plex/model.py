@@ -76,8 +76,12 @@ class OutcomeStatus(StrEnum):
 class Identity:
     """Whose ratings a run reads and writes: one server (by machine identifier, never by name) and one Plex user.
 
-    `user_id` None is the signed-in account itself; a Plex Home user has their own id. Names and the URL are only
-    for showing: two servers may share a name, and one server may answer at several URLs.
+    `user_id` None is the signed-in account itself; a Plex Home user has their own id (their uuid). The signed-in
+    account is then told apart by `account_id`: its plex.tv uuid when known, else a one-way fingerprint of the token
+    (`app.accounts`) — so a second Plex account signing in under the same OS user is not taken for the first.
+    `token_id` (the token's fingerprint, not compared) lets a run recorded before the account was known still be
+    recognised by the same token. Names and the URL are only for showing: two servers may share a name, and one
+    server may answer at several URLs.
     """
 
     machine_id: str
@@ -85,15 +89,19 @@ class Identity:
     server_name: str = field(default="", compare=False)
     server_url: str = field(default="", compare=False)
     user_name: str = field(default="", compare=False)
+    account_id: str | None = None
+    token_id: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.user_id:  # "" and None both mean the signed-in account itself
             object.__setattr__(self, "user_id", None)
+        if self.user_id is not None or not self.account_id:  # a Home user's own id says whose ratings they are
+            object.__setattr__(self, "account_id", None)
 
     @property
     def key(self) -> str:
         """A stable text key (for lock files, maps and URLs)."""
-        return f"{self.machine_id}/{self.user_id or ''}"
+        return f"{self.machine_id}/{self.user_id or self.account_id or ''}"
 
     @property
     def label(self) -> str:
@@ -101,6 +109,16 @@ class Identity:
         where = self.server_url.split("://", 1)[-1] if self.server_url else self.machine_id[:8]
         name = self.server_name or "Plex server"
         return f"{name} ({where})" + (f" as {self.user_name}" if self.user_name else "")
+
+    def same_user(self, run: Identity) -> bool:
+        """Whether `run` (a journaled run's identity) wrote to this server as this user.
+
+        Same machine id and same Home user, and for the signed-in account the same account: its uuid, or the
+        fingerprint of the very token this connection uses. A run journaled before accounts were recorded
+        (`account_id` None) is taken as the signed-in account's, as it always was."""
+        if not run.machine_id or run.machine_id != self.machine_id or run.user_id != self.user_id:
+            return False
+        return run.account_id is None or run.account_id in (self.account_id, self.token_id)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,6 +140,9 @@ class RunInfo:
     dry_run: bool
     user_id: str | None = None
     user_name: str | None = None  # the Plex Home user's name when the run was made, for showing
+    account_id: str | None = None  # the signed-in account (uuid or token fingerprint); None before it was recorded
+    unmatched_csv: str | None = None  # the run's reports (paths), None when it wrote none or predates recording them
+    run_log: str | None = None
     applied: int = 0
     failed: int = 0
     pending: int = 0  # planned or writing
@@ -142,7 +163,7 @@ class RunInfo:
     @property
     def identity(self) -> Identity:
         return Identity(self.machine_id or "", self.user_id, self.server_name or "", self.server_url or "",
-                        self.user_name or "")
+                        self.user_name or "", self.account_id)
 
 
 @dataclass

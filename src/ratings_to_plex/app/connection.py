@@ -40,11 +40,15 @@ class Connection:
     identity: Identity
 
     @classmethod
-    def of(cls, client: PlexClient, *, user_id: str | None = None, user_name: str = "") -> Connection:
+    def of(cls, client: PlexClient, *, user_id: str | None = None, user_name: str = "",
+           account: tuple[str, str] | None = None) -> Connection:
+        """`account`: (account id, token id) of the signed-in account (`app.accounts`), when acting as it."""
         if not client.machine_identifier:
             raise PlexConnectionError(f"The server at {client.url} did not say its machine identifier, so runs on "
                                       "it could not be told apart from another server's: is it a Plex server?")
-        return cls(client, Identity(client.machine_identifier, user_id, client.name, client.url, user_name))
+        account_id, token_id = account or (None, None)
+        return cls(client, Identity(client.machine_identifier, user_id, client.name, client.url, user_name,
+                                    account_id, token_id))
 
     @property
     def name(self) -> str:

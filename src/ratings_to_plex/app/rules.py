@@ -10,17 +10,22 @@ from ..model import Identity, RunInfo
 
 
 def same_identity(run: RunInfo, identity: Identity) -> bool:
-    """Whether `run` wrote to this server (machine identifier — never the name) as this Plex user."""
-    return bool(run.machine_id) and run.identity == identity
+    """Whether `run` wrote to this server (machine identifier — never the name) as this Plex user and, for the
+    signed-in account, as this account (`Identity.same_user`)."""
+    return identity.same_user(run.identity)
 
 
 def identity_problem(run: RunInfo, identity: Identity) -> str | None:
     """Why `identity` is not where `run` wrote, in words; None when it is."""
     if same_identity(run, identity):
         return None
+    server = identity.server_name or "this server"
+    if run.machine_id == identity.machine_id and run.user_id is None and identity.user_id is None:
+        return (f"Run {run.id} was made by another Plex account signed in on this computer (or, for a run made by "
+                f"URL, with another token) on {server}: sign in as that account, or connect with the token it "
+                "used, to change it.")
     if run.machine_id == identity.machine_id:
-        return (f"Run {run.id} wrote the ratings of another Plex user of {identity.server_name or 'this server'}: "
-                "switch to that user first.")
+        return f"Run {run.id} wrote the ratings of another Plex user of {server}: switch to that user first."
     where = run.server_name or "a server"
     if run.server_url:
         where += f" at {run.server_url}"

@@ -25,6 +25,7 @@ from ..journal import JournalCorrupt, JournalDB, file_hash
 from ..model import Identity, RunInfo, RunKind, RunSummary
 from ..plan import Plan
 from ..plex.client import PlexClient, Section
+from ..plex.servers import account_uuid, connect_server
 from ..resume import plan_resume as _plan_resume
 from ..runlock import WriteLock
 from ..sources import read_ratings
@@ -32,6 +33,7 @@ from ..sources.model import ReadResult
 from ..sync import SyncOptions, check_source, choose_sections, prepare_plan
 from ..undo import plan_undo as _plan_undo
 from . import rules
+from .accounts import AccountBook
 from .backup import BackupJobs
 from .connection import Connection, normalise_url
 from .events import Event, Level, LogLine, ProgressUpdate
@@ -57,6 +59,7 @@ class AppSession(BackupJobs):
         self.verify = verify
         self._journal: JournalDB | None = None
         self._lock = threading.Lock()
+        self.accounts = AccountBook(self.journal_path.parent / "accounts.json")
 
     @classmethod
     def default(cls, *, journal_path: Path | None = None, report_dir: Path | None = None,
@@ -72,22 +75,24 @@ class AppSession(BackupJobs):
     # -- connecting -----------------------------------------------------------------------------------------
     def connect_url(self, url: str, token: str, *, user_id: str | None = None, user_name: str = "",
                     account_token: str | None = None) -> Connection:
-        """A server by URL + token; its identity comes from the server (machine identifier), not from the name."""
+        """A server by URL + token; its identity comes from the server (machine identifier), not from the name.
+        As the signed-in account (no `user_id`), the account is the one learned for this token, else the token's
+        fingerprint: plex.tv is not asked (`app.accounts`)."""
         client = PlexClient.connect(normalise_url(url), token, verify=self.verify,
                                     pool_size=max(16, self.workers * 2))
+        account = None if user_id else self.accounts.identify(token, account_uuid(token, ask=False))
         return Connection.of(self._discover_aware(client, user_id, account_token), user_id=user_id,
-                             user_name=user_name)
+                             user_name=user_name, account=account)
 
     def connect_server(self, name: str | None, token: str | None, *, servers: list[ServerInfo] | None = None,
                        user_id: str | None = None, user_name: str = "", account_token: str | None = None,
                        ) -> Connection:
         """One of the signed-in account's servers, by name or machine identifier (None: the remembered one)."""
-        from ..plex.servers import connect_server
-
         client = connect_server(name, token, verify=self.verify, pool_size=max(16, self.workers * 2),
                                 servers=servers)
+        account = None if user_id else self.accounts.signed_in(token, verify=self.verify)
         return Connection.of(self._discover_aware(client, user_id, account_token), user_id=user_id,
-                             user_name=user_name)
+                             user_name=user_name, account=account)
 
     def _discover_aware(self, client: PlexClient, user_id: str | None, account_token: str | None) -> PlexClient:
         """The client, also able to reach Plex Discover when a plan, undo or resume names a title there (nothing

@@ -8,6 +8,8 @@ owner's, so writes land in the signed-in person's ratings.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -52,11 +54,29 @@ class ServerInfo:
 
 
 # -- account and servers ------------------------------------------------------------------------------------
+_UUIDS: dict[str, str] = {}  # sha256 of a token → the uuid of its plex.tv account, as seen in this process
+_UUIDS_LOCK = threading.Lock()
+
+
 def account(token: str, *, verify: bool = True) -> MyPlexAccount:
     """The plex.tv account of `token`; raises AuthError when plex.tv rejects it."""
     register_secret(token)
     with plextv_errors():
-        return MyPlexAccount(token=token, session=plextv_session(verify), timeout=PLEXTV_RETRY.timeout_s)
+        acct = MyPlexAccount(token=token, session=plextv_session(verify), timeout=PLEXTV_RETRY.timeout_s)
+    if acct.uuid:
+        with _UUIDS_LOCK:
+            _UUIDS[hashlib.sha256(token.encode()).hexdigest()] = str(acct.uuid)
+    return acct
+
+
+def account_uuid(token: str, *, verify: bool = True, ask: bool = True) -> str | None:
+    """The uuid of the plex.tv account `token` belongs to: as seen when this process last read that account (listing
+    its servers does), else — with `ask` — from plex.tv (`GET /api/v2/user`, one call). None when unknown."""
+    with _UUIDS_LOCK:
+        known = _UUIDS.get(hashlib.sha256(token.encode()).hexdigest())
+    if known or not ask:
+        return known
+    return str(account(token, verify=verify).uuid or "") or None
 
 
 def owned_servers(token: str | None = None, *, verify: bool = True,
