@@ -34,6 +34,7 @@ _KILLED_WRITER = textwrap.dedent("""
         recorder.before(c)
     for c in changes[:2]:
         recorder.after(Outcome(c, UPDATED, True, True))
+    recorder.flush()  # outcomes are queued until the next before() (test_journal_batch.py); marks never are
     print(recorder.run_id, flush=True)
     time.sleep(60)
 """)

@@ -72,6 +72,7 @@ def run_plan(client: PlexClient, plan: Plan, *, journal: JournalDB, report_dir: 
         else:
             assert recorder is not None
             outcomes, status = _write(client, plan, recorder, log, workers, cancel, on_progress)
+            recorder.flush()  # outcomes are committed in batches; a resume's counts below read the journal
         result, csv_path = _count(plan, outcomes, dry_run, journal, report_dir, when, log)
     except BaseException:
         if recorder is not None:  # never leave the run locked, nor `running` when it is not

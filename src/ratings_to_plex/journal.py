@@ -174,6 +174,18 @@ class JournalDB:
             except sqlite3.Error as exc:
                 raise self._error(exc) from None
 
+    def transaction(self, steps: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        """Several statements, each for many rows, in one transaction (one commit instead of one per row)."""
+        with self.lock:
+            try:
+                with self.db:
+                    self.db.execute("BEGIN")
+                    for sql, rows in steps:
+                        if rows:
+                            self.db.executemany(sql, rows)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
     def start_run(self, changes: Sequence[Change], **fields: Any) -> RunRecorder:
         """Record the run and every planned write in one transaction, before the first write.
 

@@ -6,6 +6,7 @@ other process resumes or undoes the run meanwhile.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -26,17 +27,54 @@ class RunRecorder:
         self.journal = journal
         self.run_id = run_id
         self.lock = RunLock(journal.path.parent, run_id)
+        self._queued = threading.Lock()  # guards the three fields below (held for microseconds)
+        self._marks: list[tuple[int, int]] = []  # (run id, rating key) to mark `writing`
+        self._outcomes: list[tuple[str, str | None, float, int, int]] = []
+        self._tickets = 0  # marks queued so far; a mark's ticket is its number
+        self._committing = threading.Lock()  # one commit at a time
+        self._committed = 0  # every mark up to this ticket is committed
 
     def before(self, change: Change) -> None:
-        self.journal.execute("UPDATE changes SET state='writing' WHERE run_id=? AND rating_key=?",
-                             (self.run_id, change.item.rating_key))
+        """Returns once this change is committed `writing` — the write may go out only then (undo and resume
+        re-read every `writing` change). Group commit: one thread commits every mark and outcome queued meanwhile,
+        so 16 writers in flight cost a commit each only when they do not overlap."""
+        with self._queued:
+            self._marks.append((self.run_id, change.item.rating_key))
+            self._tickets += 1
+            ticket = self._tickets
+        with self._committing:
+            if self._committed < ticket:  # no other thread's commit carried this mark
+                self._commit()
 
     def after(self, outcome: Outcome) -> None:
+        """Queued, committed with the next `before` (or `flush`/`finish`). Safe to lose in a kill: the change stays
+        `writing`, and resume and undo read such changes back from the server before trusting them."""
         state = "applied" if outcome.status == UPDATED else "failed"
-        self.journal.execute(
-            "UPDATE changes SET state=?, error=?, written_at=? WHERE run_id=? AND rating_key=?",
-            (state, redact(outcome.error) if outcome.error else None, outcome.finished_at or time.time(),
-             self.run_id, outcome.change.item.rating_key))
+        row = (state, redact(outcome.error) if outcome.error else None, outcome.finished_at or time.time(),
+               self.run_id, outcome.change.item.rating_key)
+        with self._queued:
+            self._outcomes.append(row)
+
+    def flush(self) -> None:
+        """Commit every queued outcome now."""
+        with self._committing:
+            self._commit()
+
+    def _commit(self) -> None:
+        """Commit what is queued in one transaction (the caller holds `_committing`). On failure the rows go back
+        to the queue, so a waiting writer whose mark was in it commits it itself (or sees the same error)."""
+        with self._queued:
+            marks, outcomes, upto = self._marks, self._outcomes, self._tickets
+            self._marks, self._outcomes = [], []
+        try:
+            self.journal.transaction([  # outcomes first: each was queued before any mark of the same change
+                ("UPDATE changes SET state=?, error=?, written_at=? WHERE run_id=? AND rating_key=?", outcomes),
+                ("UPDATE changes SET state='writing' WHERE run_id=? AND rating_key=?", marks)])
+        except BaseException:
+            with self._queued:
+                self._marks[:0], self._outcomes[:0] = marks, outcomes
+            raise
+        self._committed = upto
 
     def save_leaves(self, parent_key: int, view_counts: dict[int, int]) -> None:
         """Episodes' view counts before their show or season is marked watched (the first snapshot wins)."""
@@ -52,6 +90,7 @@ class RunRecorder:
 
     def finish(self, status: str, counts: dict[str, int]) -> None:
         try:
+            self.flush()
             self.journal.execute("UPDATE runs SET status=?, finished_at=?, counts=? WHERE id=?",
                                  (status, time.time(), json.dumps(counts, sort_keys=True), self.run_id))
         finally:
