@@ -12,6 +12,8 @@ Connecting — identity is the server's machine identifier plus the Plex user, n
       (a Plex Home user: their user_id/name and server token; `account_token` reaches Plex Discover as them)
     Connection: .client, .identity (model.Identity), .name, .url, .libraries() (movie/TV Sections), .sections(),
                 .library_names(keys)
+    As the signed-in account itself (no user_id), identity.account_id tells accounts apart: the plex.tv uuid, or
+    for a bare URL + token a one-way fingerprint of the token (`app.accounts`); undo/resume/history honour it.
 Reading and planning (nothing written):
     read(paths, options=None)                 -> list[ReadResult]   (every file read and checked first)
     libraries_for(conn, SyncOptions)          -> list[Section]      (the sections these options name)
@@ -23,7 +25,8 @@ Writing — the only way to write; one executor for every kind:
       refuses a plan made for another identity; one writer per (server, user) across processes (lock file);
       re-checks the undo/resume rules at the last moment; a dry run with a damaged journal still runs.
 The journal and its rules (`app.rules`, one implementation each):
-    history(identity=None, include_dry_runs=False) -> list[model.RunInfo] (newest first)
+    history(identity=None, include_dry_runs=False) -> list[model.RunInfo] (newest first; each run's reports as
+      RunInfo.unmatched_csv / RunInfo.run_log — paths, None when it wrote none or predates recording them)
     run(run_id) -> RunInfo;  undo_target(run_id | None, identity=None) -> (RunInfo, note | None)  (`--last`)
     undo_blocker(run, identity=None) / resume_blocker(run, identity=None) -> reason in words | None
       may be undone: not a dry run, not already undone, wrote (or may have written: `writing`/`failed` rows)
