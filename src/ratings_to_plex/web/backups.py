@@ -17,7 +17,7 @@ from typing import Final
 from ..app import Job, Plan, SyncOptions
 from ..app.backup import FORMATS
 from ..errors import UsageError
-from .flow import Flow, Services, require_conn
+from .flow import ExportChoice, Flow, Services, require_conn
 from .jobs import RESTORE_PREVIEW, _follow, _writing_job
 from .uploads import StoredFile
 
@@ -46,6 +46,8 @@ def export(flow: Flow, services: Services, libraries: tuple[str, ...], all_libra
            watched: bool) -> Exported:
     """Write the chosen libraries' rated (and with `watched`, watched) items as `fmt`, replacing the last export."""
     conn = require_conn(flow)
+    with flow.lock:
+        flow.export_choice = ExportChoice(libraries, all_libraries, fmt if fmt in FORMATS else "letterboxd", watched)
     if fmt not in FORMATS:
         raise UsageError(f"Choose an export format: one of {', '.join(FORMATS)}.")
     if not libraries and not all_libraries:

@@ -69,6 +69,16 @@ def env_choices() -> Choices:
 
 
 @dataclass
+class ExportChoice:
+    """What the user picked in the Export form (shown again after the export)."""
+
+    libraries: tuple[str, ...] = ()  # section keys, as text; empty: the Preview form's libraries
+    all_libraries: bool = False
+    fmt: str = "letterboxd"
+    watched: bool = False
+
+
+@dataclass
 class Flow:
     """The state of one browser session (see the module docstring). Guarded by `lock`."""
 
@@ -92,6 +102,7 @@ class Flow:
     collected: str | None = None  # id of the job whose result was taken in
     summary: RunSummary | None = None
     undo_ask: int | None = None  # the run whose Undo was pressed: the page asks before doing it
+    export_choice: ExportChoice = field(default_factory=ExportChoice)
     exported: Any = None  # backups.Exported: the files of the last export, for download
     backup: Backup | None = None  # a backup uploaded to restore, and its file
     backup_file: StoredFile | None = None

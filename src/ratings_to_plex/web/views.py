@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
@@ -131,7 +131,7 @@ def progress_text(job: Job) -> str:
 def result_view(summary: RunSummary | None) -> dict[str, Any] | None:
     if summary is None:
         return None
-    return {"run_id": summary.run_id, "status": str(summary.status).replace("_", " "),
+    return {"run_id": summary.run_id, "status": str(summary.status).replace("_", " "), "kind": str(summary.kind),
             "breakdown": "\n".join(breakdown_lines(summary.counts, summary.dry_run)),
             "unmatched": summary.unmatched_csv is not None, "log": summary.run_log is not None}
 
@@ -214,11 +214,23 @@ def _out_view(flow: Flow) -> dict[str, Any]:
     if exported is not None:
         files = [{"href": f"/exports/{n}", "name": p.name, "kb": max(1, p.stat().st_size // 1024) if p.is_file()
                   else 0} for n, p in enumerate(exported.files, 1)]
-    return {"formats": FORMAT_LABELS, "files": files, "zip": exported is not None and exported.archive is not None,
+    choice = flow.export_choice
+    picked = choice.libraries if choice.libraries or choice.all_libraries else None  # None: the Preview form's
+    return {"formats": FORMAT_LABELS, "files": files, "choice": choice, "picked": picked,
+            "zip": exported is not None and exported.archive is not None,
             "count": exported.items if exported else 0, "notes": list(exported.notes) if exported else [],
             "backup": None if backup is None or stored is None else
             f"{stored.name}: {len(backup.items):,} items of {backup.server_name or 'a server'}"
-            f"{' (' + backup.user + ')' if backup.user else ''}, exported {backup.exported_at}"}
+            f"{' (' + backup.user + ')' if backup.user else ''}, exported {_when(backup.exported_at)}"}
+
+
+def _when(iso: str) -> str:
+    """`2026-11-30T20:07:00+00:00` → `2026-11-30 20:07 UTC` (as written when it is not such a date)."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if moment.utcoffset() == timedelta(0) else "")
 
 
 def _server_label(server: ServerInfo, servers: list[ServerInfo]) -> str:

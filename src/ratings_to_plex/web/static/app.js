@@ -79,6 +79,18 @@
     });
   });
 
+  // The Home user picker: the PIN field only while a PIN-protected user is chosen.
+  var who = document.querySelector("[data-testid=user]");
+  if (who) {
+    var pinShown = function () {
+      var option = who.options[who.selectedIndex];
+      var wanted = option && option.getAttribute("data-protected") === "yes";
+      document.querySelectorAll(".pin-part").forEach(function (el) { el.classList.toggle("hidden", !wanted); });
+    };
+    who.addEventListener("change", pinShown);
+    pinShown();
+  }
+
   // PIN sign-in: ask the server (which polls plex.tv) until the sign-in is approved, refused or expired.
   var pin = document.querySelector("[data-pin-state=waiting]");
   if (pin) {
