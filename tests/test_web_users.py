@@ -89,6 +89,10 @@ def test_a_pin_protected_user_needs_the_pin_and_a_failed_switch_connects_nobody(
     after = everybody(emu)
     assert after["Teen"] != before["Teen"]
     assert {n: s for n, s in after.items() if n != "Teen"} == {n: s for n, s in before.items() if n != "Teen"}
+    browser.post("/server", server=emu.machine_identifier)  # choosing the server again: still Teen, PIN asked
+    page = browser.page()
+    assert any("'Teen' is protected by a PIN" in html.unescape(m) for m in messages(page)), messages(page)
+    assert "Connected to" not in page  # never the owner in Teen's place
     browser.post("/user", user=next(u.uuid for u in users.home_users(emu.token) if u.admin))
     page = browser.page()
     assert "Connected to" in page and 'data-testid="acting-user"' not in page  # back to the account itself

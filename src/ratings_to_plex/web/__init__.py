@@ -10,8 +10,11 @@ Plex call and journal access is the app session's; this package renders pages an
     signin    the Plex PIN with its link shown in the page, polled by the server
     flow      one browser's state and the steps that change it (sign in, connect)
     jobs      preview, write, undo, resume as app jobs; one write per server
+    household the Plex Home user picker (a user's own token; a failed switch connects nobody)
+    backups   Export ratings… (downloads) and Restore from backup… (its preview and write are the usual ones)
     views     what the templates show; events: live progress (server-sent events)
-    routes    the page and its form actions; server: the Starlette app; serve: uvicorn on our own socket
+    routes    the page and its form actions (routes_more: the user picker, export, restore)
+    server    the Starlette app; serve: uvicorn on our own socket
 """
 
 from __future__ import annotations

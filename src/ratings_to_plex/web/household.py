@@ -32,6 +32,18 @@ def user_choices(flow: Flow) -> list[dict[str, Any]]:
     return entries
 
 
+def choose_server_as_before(flow: Flow, services: Services, machine_id: str) -> None:
+    """Another server, as the same person: a Home user stays that user (a PIN-protected one is asked for the PIN
+    again, and nobody is connected meanwhile) — changing the server never turns into writing the owner's ratings."""
+    with flow.lock:
+        acting = flow.conn.identity.user_id if flow.conn is not None else None
+        flow.server_id = machine_id
+    if acting is None:
+        choose_server(flow, services, machine_id)
+        return
+    choose_user(flow, services, acting, "")
+
+
 def choose_user(flow: Flow, services: Services, user_id: str, pin: str) -> None:
     """Connect to the chosen server as Home user `user_id` (their uuid); the account itself for its admin."""
     with flow.lock:

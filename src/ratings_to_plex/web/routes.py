@@ -19,6 +19,7 @@ from . import flow as steps
 from . import jobs
 from .events import events
 from .flow import TYPE_LABELS, Choices, Flow, Services, flow_of
+from .household import choose_server_as_before
 from .server import browser_session, ctx_of, flash
 from .settings import size_text, too_large_message
 from .uploads import UploadTooLarge, receive_upload
@@ -108,7 +109,7 @@ async def signout(request: Request, flow: Flow, services: Services) -> None:
 @action("#plex")
 async def server(request: Request, flow: Flow, services: Services) -> None:
     form = await request.form()
-    await _in_thread(steps.choose_server, flow, services, str(form.get("server") or ""))
+    await _in_thread(choose_server_as_before, flow, services, str(form.get("server") or ""))
 
 
 async def upload(request: Request) -> Response:
