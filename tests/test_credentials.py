@@ -69,10 +69,10 @@ def test_file_backend_round_trip_with_private_mode() -> None:
     assert path.read_text().strip() == TOKEN
     assert credentials.load_token() == TOKEN
     assert TOKEN not in redact(f"token={TOKEN}")  # registered for redaction
-    assert credentials.delete_token() is True
+    assert credentials.forget_token() != []
     assert not path.exists()
     assert credentials.load_token() is None
-    assert credentials.delete_token() is False
+    assert credentials.forget_token() == []
 
 
 @posix_only

@@ -21,7 +21,7 @@ from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.emulator.discover_catalogue import Title
 from ratings_to_plex.errors import UsageError
 from ratings_to_plex.model import RunStatus, RunSummary
-from ratings_to_plex.plex.credentials import delete_token, save_token
+from ratings_to_plex.plex.credentials import forget_token, save_token
 from ratings_to_plex.plex.discover import DISCOVER_ENV, PACE_ENV
 from ratings_to_plex.plex.discover_items import WithDiscover
 from ratings_to_plex.report import plan_summary
@@ -202,7 +202,7 @@ def test_plan_shows_discover_changes_apart(emu: Emulator, session: AppSession) -
 
 
 def test_discover_needs_a_signed_in_account(emu: Emulator, session: AppSession) -> None:
-    delete_token()
+    forget_token()
     conn = connect(session, emu)
     plan = session.preview(conn, session.read([IMDB])[0], SyncOptions(all_libraries=True))
     assert isinstance(conn.client, WithDiscover)

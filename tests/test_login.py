@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from ratings_to_plex.app import account
 from ratings_to_plex.config import save_config
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.errors import AuthError, PlexConnectionError, UsageError
@@ -93,10 +94,9 @@ def test_not_signed_in() -> None:
 def test_connect_server_uses_stored_token_and_remembered_name(emu: Emulator) -> None:
     credentials.save_token(emu.token)
     client = session.connect_server(None)  # the only owned server
-    assert client.url == emu.url and [s.title for s in session.list_libraries(client)][:2] == ["Movies", "TV Shows"]
-    save_config({"server": "No Such Server"})
+    assert client.url == emu.url and [s.title for s in client.sections()][:2] == ["Movies", "TV Shows"]
     with pytest.raises(UsageError, match="remembered from your last run"):
-        session.connect_server(None)
+        session.connect_server(None, remembered="No Such Server")  # plex/ reads no settings: app/ passes them
     assert session.connect_server("plex emulator").url == emu.url  # case-insensitive
 
 
@@ -106,8 +106,9 @@ def test_select_server_needs_a_choice_among_several() -> None:
     with pytest.raises(UsageError, match="'A', 'B'"):
         session.select_server([a, b], None)
     assert session.select_server([a, b], "id-b") is b
+    assert session.select_server([a, b], None, remembered="b") is b
     save_config({"server": "b"})
-    assert session.select_server([a, b], None) is b
+    assert account.select_server([a, b], None) is b  # the app layer reads the remembered one
 
 
 def test_unreachable_server_names_it_and_its_addresses() -> None:

@@ -33,6 +33,7 @@ from ..sources.model import ReadResult
 from ..sync import SyncOptions, check_source, choose_sections, prepare_plan
 from ..undo import plan_undo as _plan_undo
 from . import rules
+from .account import remembered_server
 from .accounts import AccountBook
 from .backup import BackupJobs
 from .connection import Connection, normalise_url
@@ -89,7 +90,7 @@ class AppSession(BackupJobs):
                        ) -> Connection:
         """One of the signed-in account's servers, by name or machine identifier (None: the remembered one)."""
         client = connect_server(name, token, verify=self.verify, pool_size=max(16, self.workers * 2),
-                                servers=servers)
+                                servers=servers, remembered=remembered_server())
         account = None if user_id else self.accounts.signed_in(token, verify=self.verify)
         return Connection.of(self._discover_aware(client, user_id, account_token), user_id=user_id,
                              user_name=user_name, account=account)

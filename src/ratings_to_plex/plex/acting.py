@@ -80,11 +80,12 @@ def user_pin(user: HomeUser, pin: str | None, ask_pin: AskPin | None = None) -> 
 
 def resolve_target(name: str | None, pin: str | None = None, *, token: str | None = None,
                    server: str | None = None, url: str | None = None, verify: bool = True,
-                   ask_pin: AskPin | None = None) -> UserTarget:
+                   ask_pin: AskPin | None = None, remembered: str | None = None) -> UserTarget:
     """Whose ratings and with which token: the signed-in account (no name, or the Home's admin by name) or the
     named Home user, whose token for the server (by `server` name, or the one answering at `url`) is found.
 
-    Raises when any step fails; never returns another user's token."""
+    `server` None means `remembered` (the caller's remembered choice), else the only one. Raises when any step
+    fails; never returns another user's token."""
     if name is None:
         return UserTarget(None, "")
     account_token = owner_token(token)
@@ -103,7 +104,7 @@ def resolve_target(name: str | None, pin: str | None = None, *, token: str | Non
         return UserTarget(user.uuid, user.title, mine, mine.access_token, own)
     if not servers:
         raise UsageError(f"No server is shared with {user.title!r}: share one with them in Plex first.")
-    chosen = select_server(servers, server)
+    chosen = select_server(servers, server, remembered)
     if not chosen.access_token:
         raise AuthError(f"plex.tv gave no token of {user.title!r} for {chosen.name!r}. Nothing was written.")
     return UserTarget(user.uuid, user.title, chosen, chosen.access_token, own)

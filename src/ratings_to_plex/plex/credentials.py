@@ -147,11 +147,6 @@ def _forget(slot: _Slot) -> list[str]:
     return removed
 
 
-def delete_token() -> bool:
-    """Forget the stored token; True when there was one."""
-    return bool(forget_token())
-
-
 # -- Home users' tokens ---------------------------------------------------------------------------------------
 def load_user_tokens() -> dict[str, str]:
     """Stored Home users' account tokens by user key; {} when none (or the entry cannot be used)."""

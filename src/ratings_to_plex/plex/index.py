@@ -154,7 +154,6 @@ def scan_sections(
     *,
     page_size: int = PAGE_SIZE,
     workers: int = 4,
-    on_page: Callable[[int, int], None] | None = None,
 ) -> LibraryIndex:
     """List every page of every (section, type) concurrently and index the items, in listing and page order.
 
@@ -166,7 +165,7 @@ def scan_sections(
     known = totals if isinstance(totals, Mapping) else None
     wanted = [by_pair[pair] for pair in (known or totals) if pair in by_pair]
     index = LibraryIndex(sections=sections)
-    scan = PageScan(client, wanted, page_size=page_size, workers=max(1, workers), on_page=on_page,
+    scan = PageScan(client, wanted, page_size=page_size, workers=max(1, workers),
                     totals={(w.section, w.kind): known[(w.section, w.kind)] for w in wanted} if known else None)
     scan.run(index.add_all)
     return index

@@ -49,15 +49,12 @@ class PageScan:
     """
 
     def __init__(self, client: PlexClient, wanted: list[Listing], *, page_size: int, workers: int,
-                 on_page: Callable[[int, int], None] | None = None,
                  totals: dict[tuple[int, str], int] | None = None) -> None:
         self.client = client
         self.page_size = page_size
         self.workers = workers
-        self.on_page = on_page
         self.lists = [_Pages(w, None if totals is None else totals[(w.section, w.kind)]) for w in wanted]
         self.done: dict[tuple[int, int], list[LibraryItem]] = {}
-        self.fetched = 0
 
     def _fetch(self, listing: Listing, start: int) -> tuple[list[LibraryItem], int]:
         root = self.client.get(listing.path, start=start, size=self.page_size)
@@ -79,9 +76,6 @@ class PageScan:
         """Where a listing ends: its totalSize, or earlier where a short page said so."""
         total = pages.total or 0
         return total if pages.ended_at is None else min(total, pages.ended_at)
-
-    def _expected(self) -> int:
-        return sum(-(-(p.total or 0) // self.page_size) if p.total is not None else 1 for p in self.lists)
 
     def run(self, consume: Callable[[list[LibraryItem]], None]) -> None:
         """Read every page; the cyclic garbage collector is paused meanwhile (see `_no_gc`)."""
@@ -116,9 +110,6 @@ class PageScan:
         if len(items) < self.page_size and (pages.ended_at is None or start + len(items) < pages.ended_at):
             pages.ended_at = start + len(items)
         self.done[(i, start)] = items
-        self.fetched += 1
-        if self.on_page:
-            self.on_page(self.fetched, max(self.fetched, self._expected()))
 
     def _hand_over(self, consume: Callable[[list[LibraryItem]], None]) -> None:
         """Give the consumer every page whose predecessors (in listing, then page order) have all been given."""

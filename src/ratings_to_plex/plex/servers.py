@@ -17,7 +17,6 @@ from typing import Any, Final
 import requests
 from plexapi.myplex import MyPlexAccount
 
-from ..config import load_config
 from ..errors import AuthError, PlexConnectionError, RatingsToPlexError, UsageError
 from ..security import register_secret
 from .client import PlexClient, RetryPolicy, Section, make_session
@@ -111,12 +110,12 @@ def list_servers(token: str | None = None, *, verify: bool = True,
     return sorted(servers, key=lambda s: not s.owned)
 
 
-def select_server(servers: list[ServerInfo], name: str | None) -> ServerInfo:
-    """The server called `name` (case-insensitive, or its identifier); None → remembered, else the only one."""
-    remembered = False
+def select_server(servers: list[ServerInfo], name: str | None, remembered: str | None = None) -> ServerInfo:
+    """The server called `name` (case-insensitive, or its identifier); None → `remembered` (the choice the caller
+    remembered: plex/ reads no settings), else the only one."""
+    from_memory = name is None and bool(remembered)
     if name is None:
-        name = load_config().get("server") or None
-        remembered = name is not None
+        name = remembered or None
     names = ", ".join(repr(s.name) for s in servers) or "(none)"
     if name is None:
         own = [s for s in servers if s.owned]
@@ -130,15 +129,16 @@ def select_server(servers: list[ServerInfo], name: str | None) -> ServerInfo:
     for server in servers:
         if server.name.casefold() == wanted or server.client_identifier.casefold() == wanted:
             return server
-    where = " (remembered from your last run)" if remembered else ""
+    where = " (remembered from your last run)" if from_memory else ""
     raise UsageError(f"No server named {name!r}{where} in your Plex account: choose one of {names} with --server.")
 
 
 def connect_server(name: str | None = None, token: str | None = None, *, verify: bool = True,
                    pool_size: int = 16, timeout: float = CONNECT_TIMEOUT_S,
-                   servers: list[ServerInfo] | None = None) -> PlexClient:
-    """Reach one of the user's servers through the first of its addresses that answers (local → remote → relay)."""
-    chosen = select_server(servers if servers is not None else list_servers(token, verify=verify), name)
+                   servers: list[ServerInfo] | None = None, remembered: str | None = None) -> PlexClient:
+    """Reach one of the user's servers through the first of its addresses that answers (local → remote → relay);
+    `name` None: the `remembered` one, else the only one."""
+    chosen = select_server(servers if servers is not None else list_servers(token, verify=verify), name, remembered)
     url = reachable_url(chosen, verify=verify, timeout=timeout)
     access = chosen.access_token or (_require_token(token) if chosen.owned else "")
     if not access:  # a shared server is only ever reached with this account's own token for it
@@ -204,14 +204,9 @@ def _require_token(token: str | None) -> str:
 
 
 # -- libraries ----------------------------------------------------------------------------------------------
-def list_libraries(client: PlexClient) -> list[Section]:
-    """Every library section of the server (music and photo ones too; sync uses the movie and TV ones)."""
-    return client.sections()
-
-
-def remembered_libraries(client: PlexClient) -> tuple[str, ...]:
-    """The libraries chosen last time that this server still has (by title or key), in the remembered order."""
-    wanted = load_config().get("libraries") or []
+def remembered_libraries(client: PlexClient, wanted: object) -> tuple[str, ...]:
+    """Of the libraries chosen last time (`wanted`, as the caller remembered them: a list of titles or keys), those
+    this server still has, in the remembered order."""
     if not isinstance(wanted, list):
         return ()
     present = {s.title.casefold() for s in client.sections()} | {str(s.key) for s in client.sections()}
@@ -227,7 +222,7 @@ def prefetch_servers(token: str | None = None, *, verify: bool = True, timeout: 
     def fill(server: ServerInfo) -> ServerInfo:
         try:
             client = connect_server(server.name, token, verify=verify, timeout=timeout, servers=[server])
-            server.libraries = list_libraries(client)
+            server.libraries = client.sections()
         except RatingsToPlexError as exc:
             server.error = str(exc)
         return server

@@ -24,7 +24,6 @@ from .servers import (
     ServerInfo,
     account,
     connect_server,
-    list_libraries,
     list_servers,
     owned_servers,
     prefetch_servers,
@@ -35,7 +34,7 @@ from .servers import (
 
 __all__ = [
     "CONNECT_TIMEOUT_S", "LOGIN_TIMEOUT_S", "LoginCancelled", "LoginExpired", "LoginTimedOut", "PinLogin",
-    "ServerInfo", "account", "can_open_browser", "connect_server", "list_libraries", "list_servers",
+    "ServerInfo", "account", "can_open_browser", "connect_server", "list_servers",
     "open_browser", "owned_servers", "prefetch_servers", "reachable_url", "remembered_libraries",
     "select_server",
 ]
