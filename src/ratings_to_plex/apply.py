@@ -9,8 +9,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from queue import SimpleQueue
 from typing import Final, Protocol
 
 from .errors import AuthError, PlexConnectionError, PlexError, RatingsToPlexError
@@ -168,26 +170,31 @@ def apply_plan(
 def _in_pool(todo: Sequence[Change], run: Callable[[Change], Outcome], workers: int,
              cancel: threading.Event) -> Iterator[tuple[int, Outcome]]:
     """(position, outcome) of each attempted change as it completes; at most `workers` in flight and twice that
-    queued, none submitted once `cancel` is set (those queued before come back CANCELLED and are left out)."""
+    queued, none submitted once `cancel` is set (those queued before come back CANCELLED and are left out).
+    Completions arrive on a queue: `concurrent.futures.wait` on the 2×workers pending futures locked and unlocked
+    every one of them for each completion."""
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="r2p-apply") as pool:
-        pending: set[Future[Outcome]] = set()
+        finished: SimpleQueue[tuple[int, Future[Outcome]]] = SimpleQueue()
         queue = iter(enumerate(todo))
-        position: dict[Future[Outcome], int] = {}
+        in_flight = 0
         exhausted = False
         while True:
-            while not exhausted and not cancel.is_set() and len(pending) < max(1, workers) * 2:
+            while not exhausted and not cancel.is_set() and in_flight < max(1, workers) * 2:
                 nxt = next(queue, None)
                 if nxt is None:
                     exhausted = True
                     break
                 future = pool.submit(run, nxt[1])
-                position[future] = nxt[0]
-                pending.add(future)
-            if not pending:
+                future.add_done_callback(partial(_report, finished, nxt[0]))
+                in_flight += 1
+            if not in_flight:
                 break
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                outcome = future.result()
-                index = position.pop(future)
-                if outcome.status != CANCELLED:
-                    yield index, outcome
+            index, future = finished.get()
+            in_flight -= 1
+            outcome = future.result()
+            if outcome.status != CANCELLED:
+                yield index, outcome
+
+
+def _report(finished: SimpleQueue[tuple[int, Future[Outcome]]], index: int, future: Future[Outcome]) -> None:
+    finished.put((index, future))
