@@ -154,3 +154,16 @@ def test_discover_says_it_needs_a_plex_sign_in_with_url_and_token(web: WebServer
     browser.post("/preview", library="1", type=["Movie"], discover="1")  # a hand-made form: refused at once
     shown = messages(browser.page())
     assert any("needs a Plex sign-in" in m for m in shown), shown
+
+
+def test_an_oversized_backup_is_refused_with_the_limit(emu: Emulator) -> None:
+    from ratings_to_plex.web.settings import WebSettings
+
+    with WebServer(WebSettings(max_upload_bytes=4096)) as web:
+        browser = _connected(web, emu)
+        big = b'{"items": [' + b'{"title": "x"},' * 2000 + b"]}"
+        refused = browser.client.post(f"/restore/upload?csrf={browser.csrf}",
+                                      files={"backup": ("big.json", big, "application/json")})
+        assert refused.status_code == 413 and "4 KB upload limit" in refused.text
+        area = Path(web.app.app.state.services.uploads.root)  # type: ignore[attr-defined]
+        assert not [p for p in area.rglob("*") if p.is_file()]  # nothing of it is kept
