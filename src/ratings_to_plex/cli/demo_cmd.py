@@ -46,7 +46,8 @@ def demo(
             from ..gui import run_app
 
             raise typer.Exit(run_app(url=emu.url, token=emu.token, sample_file=samples[0],
-                                     journal_path=session.journal_path, report_dir=report_dir))
+                                     journal_path=session.journal_path, report_dir=report_dir,
+                                     account_token=emu.token))  # Discover works without a real sign-in
         conn = session.connect_url(emu.url, emu.token, account_token=emu.token)
         options = SyncOptions(all_libraries=True, plan=PlanOptions(), discover=discover)
         code = run_sync(session, conn, samples, options, yes=True, as_json=False)

@@ -16,11 +16,13 @@ SELF_TEST_OK = "self-test ok"
 
 
 def run_app(url: str | None = None, token: str | None = None, sample_file: Path | None = None,
-            self_test: bool = False, *, journal_path: Path | None = None, report_dir: Path | None = None) -> int:
+            self_test: bool = False, *, journal_path: Path | None = None, report_dir: Path | None = None,
+            account_token: str | None = None) -> int:
     """Open the window (blocking until it is closed); returns an exit code.
 
     `url` + `token` connect straight to a server (the demo's emulator); `sample_file` is chosen as the source.
-    `journal_path` and `report_dir` replace the user's own (the demo keeps its runs apart).
+    `journal_path` and `report_dir` replace the user's own (the demo keeps its runs apart); `account_token` is the
+    plex.tv token Plex Discover is reached with for a URL connection (the demo's emulator, without a real sign-in).
     `self_test` builds the window and every tab, prints "self-test ok" and exits 0 (CI smoke test of the exe).
     """
     started = time.monotonic()
@@ -34,7 +36,7 @@ def run_app(url: str | None = None, token: str | None = None, sample_file: Path 
         return _fail(f"The desktop app needs Tk, which this Python lacks ({exc}). Install python3-tk, or use "
                      "the command line: ratings-to-plex sync --help")
     try:
-        app = App(Controller(Engine(journal_path=journal_path, report_dir=report_dir)))
+        app = App(Controller(Engine(journal_path=journal_path, report_dir=report_dir, account_token=account_token)))
     except tkinter.TclError as exc:
         return _fail(f"Cannot open a window ({exc}). The desktop app needs a graphical session; the command "
                      "line works without one: ratings-to-plex sync --help")

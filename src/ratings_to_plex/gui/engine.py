@@ -24,11 +24,12 @@ class Engine:
     """Thin, recording wrappers around the session; imports happen on first use so the window opens fast."""
 
     def __init__(self, session: AppSession | None = None, *, journal_path: Path | None = None,
-                 report_dir: Path | None = None) -> None:
+                 report_dir: Path | None = None, account_token: str | None = None) -> None:
         self.calls: list[tuple[str, int, str]] = []  # (function, thread ident, thread name)
         self._lock = threading.Lock()
         self._session = session
         self._where = (journal_path, report_dir)
+        self._account_token = account_token  # reaches Plex Discover for a URL connection (the demo's emulator)
 
     def _note(self, name: str) -> None:
         thread = threading.current_thread()
@@ -115,7 +116,7 @@ class Engine:
 
     def connect_url(self, url: str, token: str) -> Connection:
         self._note("connect_url")
-        return self.session.connect_url(url, token)
+        return self.session.connect_url(url, token, account_token=self._account_token)
 
     def sections(self, conn: Connection) -> list[Section]:
         self._note("sections")

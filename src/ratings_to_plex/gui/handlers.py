@@ -157,7 +157,8 @@ def _undo_result(e: c.RunFinished) -> tuple[str, str, str]:
     counts = e.counts
     parts = [f"Restored {counts.get('Updated', 0)}", f"Already as before {counts.get('Already restored', 0)}",
              f"Changed since {counts.get('Skipped changed since', 0)}", f"Failed {e.failed}"]
-    for key, name in (("Marked unwatched", "Marked unwatched"), ("Marked watched", "Marked watched again")):
+    for key, name in (("Marked unwatched", "Marked unwatched"), ("Marked watched", "Marked watched again"),
+                      ("Rated on Discover", "Restored on Plex Discover")):
         if counts.get(key):
             parts.insert(1, f"{name} {counts[key]}")
     if e.not_attempted:
