@@ -86,6 +86,7 @@ def test_export_json_then_restore_in_the_page_puts_every_rating_back(web: WebSer
     browser.post("/write")
     page = browser.wait_idle()
     assert "Run 1 · done" in page, messages(page)
+    assert "Updated: 3" in page and "Missing IMDb ID" not in page  # a restore's breakdown: what happened
     assert ratings(emu) == before  # item for item
     assert 'data-testid="restore-backup"' not in page  # the uploaded backup was deleted after the run
 

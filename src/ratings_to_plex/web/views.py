@@ -132,8 +132,17 @@ def result_view(summary: RunSummary | None) -> dict[str, Any] | None:
     if summary is None:
         return None
     return {"run_id": summary.run_id, "status": str(summary.status).replace("_", " "), "kind": str(summary.kind),
-            "breakdown": "\n".join(breakdown_lines(summary.counts, summary.dry_run)),
+            "breakdown": "\n".join(_breakdown(summary)),
             "unmatched": summary.unmatched_csv is not None, "log": summary.run_log is not None}
+
+
+def _breakdown(summary: RunSummary) -> list[str]:
+    """The breakdown; for a restore or an undo only the counts that happened (the sync labels about the file's
+    rows — not found, missing IMDb ID… — are always 0 there)."""
+    lines = breakdown_lines(summary.counts, summary.dry_run)
+    if summary.kind == "sync":
+        return lines
+    return lines[:1] + ([line for line in lines[1:] if not line.endswith(": 0")] or ["  Nothing to change."])
 
 
 def history_view(flow: Flow, services: Services) -> list[dict[str, Any]]:
