@@ -71,7 +71,8 @@ from ..journal import JournalCorrupt
 from ..model import Identity, RunInfo, RunKind, RunStatus, RunSummary
 from ..plan import POLICIES, Change, Plan, PlanOptions, SkipReason
 from ..plex.client import Section
-from ..sources.model import ReadResult
+from ..plex.discover import DISCOVER_ENV, DISCOVER_LIBRARY, DISCOVER_SECTION
+from ..sources.model import TITLE_TYPES, ReadResult
 from ..sync import SyncOptions
 from . import rules
 from .connection import Connection
@@ -80,8 +81,8 @@ from .jobs import Job, JobBusy, JobRunner, JobState
 from .session import AppSession
 
 __all__ = [
-    "DEFAULT_WORKERS", "POLICIES", "AppSession", "Change", "Connection", "Event", "Identity", "Job", "JobBusy",
-    "JobEnded", "JobFailed", "JobRunner", "JobState", "JournalCorrupt", "Level", "LogLine", "Plan", "PlanOptions",
-    "ProgressUpdate", "ReadResult", "RunFinished", "RunInfo", "RunKind", "RunStatus", "RunSummary", "Section",
-    "SkipReason", "SyncOptions", "rules",
+    "DEFAULT_WORKERS", "DISCOVER_ENV", "DISCOVER_LIBRARY", "DISCOVER_SECTION", "POLICIES", "TITLE_TYPES", "AppSession",
+    "Change", "Connection", "Event", "Identity", "Job", "JobBusy", "JobEnded", "JobFailed", "JobRunner", "JobState",
+    "JournalCorrupt", "Level", "LogLine", "Plan", "PlanOptions", "ProgressUpdate", "ReadResult", "RunFinished",
+    "RunInfo", "RunKind", "RunStatus", "RunSummary", "Section", "SkipReason", "SyncOptions", "rules",
 ]

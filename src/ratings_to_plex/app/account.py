@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..config import load_config, remember, save_config
 from ..plex import acting, servers
-from ..plex.acting import AskPin, UserTarget
+from ..plex.acting import PIN_ENV, AskPin, UserTarget, owner_token, wanted_user
 from ..plex.client import PlexClient
 from ..plex.credentials import forget_token, load_token, save_token
 from ..plex.servers import ServerInfo, account, list_servers, owned_servers, prefetch_servers
@@ -16,10 +16,10 @@ from ..plex.session import LOGIN_TIMEOUT_S, LoginCancelled, PinLogin, can_open_b
 from ..plex.users import HomeUser, WrongPin, home_users
 
 __all__ = [
-    "LOGIN_TIMEOUT_S", "HomeUser", "LoginCancelled", "PinLogin", "ServerInfo", "UserTarget", "WrongPin", "account",
-    "can_open_browser", "forget_token", "home_users", "list_servers", "load_config", "load_token", "open_browser",
-    "owned_servers", "prefetch_servers", "remember", "remembered_libraries", "resolve_target", "save_config",
-    "save_token", "select_server",
+    "LOGIN_TIMEOUT_S", "PIN_ENV", "HomeUser", "LoginCancelled", "PinLogin", "ServerInfo", "UserTarget", "WrongPin",
+    "account", "can_open_browser", "forget_token", "home_users", "list_servers", "load_config", "load_token",
+    "open_browser", "owned_servers", "owner_token", "prefetch_servers", "remember", "remembered_libraries",
+    "remembered_server", "resolve_target", "save_config", "save_token", "select_server", "wanted_user",
 ]
 
 

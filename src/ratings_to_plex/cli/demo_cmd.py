@@ -9,8 +9,7 @@ from pathlib import Path
 
 import typer
 
-from ..app import AppSession, PlanOptions, SyncOptions
-from ..plex.discover import DISCOVER_ENV
+from ..app import DISCOVER_ENV, AppSession, PlanOptions, SyncOptions
 from .app import app, friendly_errors, out
 from .sync_cmd import run_sync
 

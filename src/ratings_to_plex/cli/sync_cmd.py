@@ -8,12 +8,22 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..app import DEFAULT_WORKERS, AppSession, Connection, Plan, PlanOptions, RunStatus, RunSummary, SyncOptions
+from ..app import (
+    DEFAULT_WORKERS,
+    DISCOVER_LIBRARY,
+    DISCOVER_SECTION,
+    AppSession,
+    Connection,
+    Plan,
+    PlanOptions,
+    RunStatus,
+    RunSummary,
+    SyncOptions,
+)
+from ..app import TITLE_TYPES as TITLE_TYPES_ALL
 from ..app.account import remember, remembered_libraries
 from ..app.format import fmt_rating, plan_summary, rows_in, stars
 from ..errors import RatingsToPlexError, UsageError
-from ..plex.discover import DISCOVER_LIBRARY, DISCOVER_SECTION
-from ..sources.model import TITLE_TYPES as TITLE_TYPES_ALL
 from .app import app, err, friendly_errors, out, state
 from .common import (
     INSECURE_OPT,

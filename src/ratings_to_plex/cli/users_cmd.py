@@ -15,9 +15,7 @@ import typer
 from rich.table import Table
 
 from ..app import AppSession, Connection
-from ..app.account import resolve_target
-from ..plex.acting import PIN_ENV, owner_token, wanted_user
-from ..plex.users import HomeUser, home_users
+from ..app.account import PIN_ENV, HomeUser, home_users, owner_token, resolve_target, wanted_user
 from .app import app, err, friendly_errors, out
 from .common import JSON_OPT, TOKEN_OPT
 
