@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +30,9 @@ def _spawn(args: list[str], term: str = "dumb") -> tuple[int, int]:
            "COLUMNS": "100", "LINES": "40"}
     env.pop("CI", None)
     pid, fd = pty.fork()
-    if pid == 0:  # the child: on the new terminal
+    if pid == 0:  # the child: on the new terminal, with ^C acting as on any terminal (an ignored SIGINT would
+        # survive exec: the test process may have been started with it ignored)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execve(sys.executable, [sys.executable, "-m", "ratings_to_plex", *args], env)
     return pid, fd
 
