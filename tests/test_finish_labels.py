@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 from ratings_to_plex.match import FILTERED, Match, MatchStatus, match_row, match_rows
 from ratings_to_plex.model import RunKind
-from ratings_to_plex.plan import Change, Plan, PlanOptions, build_plan
+from ratings_to_plex.plan import Change, Plan, PlanOptions, build_plan, plan_change
 from ratings_to_plex.plex.discover import DISCOVER_SECTION, KEY_BASE
-from ratings_to_plex.report import BREAKDOWN, EXTRA, UNDO_LABELS, Label, breakdown_lines, counts_key, tally
+from ratings_to_plex.report import (
+    BREAKDOWN,
+    EXTRA,
+    UNDO_LABELS,
+    Label,
+    breakdown_lines,
+    counts_key,
+    tally,
+    update_line,
+)
 from ratings_to_plex.sources import read_ratings
 from ratings_to_plex.sources.limits import MAX_PROBLEMS
 from ratings_to_plex.sources.model import INVALID_RATING, MISSING_IMDB_ID
@@ -76,3 +86,12 @@ def test_an_undo_counts_ratings_put_back_on_discover_apart_from_updated() -> Non
                            Change(on_discover, None, 7.0, None, True, False, None)], kind=RunKind.UNDO)
     counts = undo_counts(plan, [], dry_run=True)
     assert (counts[Label.UPDATED], counts[Label.RATED_ON_DISCOVER]) == (1, 1)
+
+
+def test_a_rating_on_a_scale_of_its_own_says_the_score_it_came_from() -> None:
+    film = item("Heat", 1995)
+    criticker = dataclasses.replace(row("Heat", 1995, rating=8.6), source="criticker", source_rating=86.0)
+    line = update_line(plan_change(criticker, film, PlanOptions()))
+    assert line == 'Updated Plex rating for "Heat (1995)" to 8.6 (4.3★) from Criticker score 86'
+    imdb = update_line(plan_change(row("Heat", 1995, rating=8), film, PlanOptions()))
+    assert imdb == 'Updated Plex rating for "Heat (1995)" to 8 (4.0★)'  # the seed's wording, unchanged

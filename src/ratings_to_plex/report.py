@@ -22,6 +22,7 @@ from .plex.discover import on_discover
 from .plex.items import LibraryItem
 from .security import clean_text, private_dir, private_file, safe_cell
 from .sources.model import EMPTY_RATING, INVALID_RATING, MISSING_IMDB_ID
+from .sources.registry import original_score
 
 
 class Label(StrEnum):
@@ -75,13 +76,15 @@ def stars(rating: float) -> str:
 
 def update_line(change: Change, dry_run: bool = False, library: str = "") -> str:
     """`Updated Plex rating for "Inception (2010)" to 8 (4.0★)` — the seed's wording, kept exactly; `library` names
-    the library (` in Movies 4K`) for a title whose copies in several libraries would otherwise read the same."""
+    the library (` in Movies 4K`) for a title whose copies in several libraries would otherwise read the same, and a
+    source scoring on its own scale adds the score it gave (` from Criticker score 86`)."""
     verb = "Would update" if dry_run else "Updated"
     where = " on Plex Discover" if on_discover(change.item) else _in(library)
     if change.new_rating is None:
         return f'{"Would clear" if dry_run else "Cleared"} Plex rating for "{change.item.display_title}"{where}'
+    score = original_score(change.row) if change.row else None  # `Criticker score 86`: a scale of its own
     return f'{verb} Plex rating for "{change.item.display_title}"{where} to {fmt_rating(change.new_rating)} ' \
-           f"({stars(change.new_rating)})"
+           f"({stars(change.new_rating)})" + (f" from {score}" if score else "")
 
 
 def watched_line(change: Change, dry_run: bool = False, library: str = "") -> str:
