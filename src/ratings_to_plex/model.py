@@ -100,8 +100,9 @@ class Identity:
 
     @property
     def key(self) -> str:
-        """A stable text key (for lock files, maps and URLs)."""
-        return f"{self.machine_id}/{self.user_id or self.account_id or ''}"
+        """A stable text key (for lock files, maps and URLs). Not the account: one account may be known by its uuid
+        or its token's fingerprint, so the one-writer lock keyed by this errs on the side of waiting."""
+        return f"{self.machine_id}/{self.user_id or ''}"
 
     @property
     def label(self) -> str:
