@@ -4,15 +4,18 @@ plex.tv (owner + friend) and the application session. Old journal rows (no accou
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from ratings_to_plex.app import AppSession, Connection, RunStatus, SyncOptions
 from ratings_to_plex.app.accounts import fingerprint
+from ratings_to_plex.cli import app
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.emulator.users import OWNER_UUID, Person
 from ratings_to_plex.errors import UsageError
@@ -154,3 +157,16 @@ def test_a_bare_url_and_token_is_told_apart_by_a_fingerprint_never_the_token(
         assert emu.token not in (session.journal_path.parent / "accounts.json").read_text()
     finally:
         later.close()
+
+
+def test_history_json_names_the_account_of_each_run(emu: Emulator, tmp_path: Path) -> None:
+    csv_from_library(emu, tmp_path / "ratings.csv", 3, seed=6)
+    runner = CliRunner()
+    result = runner.invoke(app, ["sync", str(tmp_path / "ratings.csv"), "--all-libraries", "--yes", "--json"])
+    assert result.exit_code == 0, result.stderr
+    listed = runner.invoke(app, ["history", "--json"])
+    assert listed.exit_code == 0, listed.stderr
+    runs = json.loads(listed.stdout)
+    runs = runs["runs"] if isinstance(runs, dict) else runs
+    assert [(r["user_id"], r["account_id"]) for r in runs] == [(None, OWNER_UUID)]
+    assert emu.token not in listed.stdout

@@ -54,7 +54,7 @@ def run_json(run: RunInfo) -> dict[str, Any]:
             "server": run.server_name, "server_url": run.server_url, "libraries": run.libraries,
             "updated": run.applied, "failed": run.failed, "pending": run.pending, "undo_of": run.undo_of,
             "undone": run.undone_by is not None, "undone_by": run.undone_by,
-            "user": run.user_name or None, "user_id": run.user_id,
+            "user": run.user_name or None, "user_id": run.user_id, "account_id": run.account_id,
             "reports": {"unmatched_csv": run.unmatched_csv, "run_log": run.run_log}}
 
 
