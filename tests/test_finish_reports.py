@@ -59,9 +59,13 @@ def test_history_offers_each_runs_own_reports(emulator: Callable[..., Emulator],
     csv = history[first_run].unmatched_csv
     assert csv is not None and "Nowhere 0" in Path(csv).read_text(encoding="utf-8-sig")
     assert len({r.run_log for r in history.values()}) == 3  # each its own log
-    log = Path(str(history[first_run].run_log)).read_text(encoding="utf-8")
+    log_path = str(history[first_run].run_log)
+    log = Path(log_path).read_text(encoding="utf-8")
     source = later.read([first])[0]
     assert source.notes and all(note in log for note in source.notes)  # e.g. the id that lost its `tt`
+    assert later.reports(history[first_run]) == {"unmatched_csv": Path(csv), "run_log": Path(log_path)}
+    Path(csv).unlink()  # a report deleted since is not offered
+    assert later.reports(history[first_run]) == {"run_log": Path(log_path)}
     assert f"{len(source.rows) + sum(source.problem_counts().values())} rows" in log
 
 

@@ -26,7 +26,8 @@ Writing — the only way to write; one executor for every kind:
       re-checks the undo/resume rules at the last moment; a dry run with a damaged journal still runs.
 The journal and its rules (`app.rules`, one implementation each):
     history(identity=None, include_dry_runs=False) -> list[model.RunInfo] (newest first; each run's reports as
-      RunInfo.unmatched_csv / RunInfo.run_log — paths, None when it wrote none or predates recording them)
+      RunInfo.unmatched_csv / RunInfo.run_log — paths, None when it wrote none or predates recording them);
+    reports(run) -> {"unmatched_csv"|"run_log": Path} — only those still on disk, for History to offer
     run(run_id) -> RunInfo;  undo_target(run_id | None, identity=None) -> (RunInfo, note | None)  (`--last`)
     undo_blocker(run, identity=None) / resume_blocker(run, identity=None) -> reason in words | None
       may be undone: not a dry run, not already undone, wrote (or may have written: `writing`/`failed` rows)

@@ -216,6 +216,11 @@ class AppSession(BackupJobs):
         return [r for r in self.journal().runs() if (include_dry_runs or not r.dry_run)
                 and (identity is None or rules.same_identity(r, identity))]
 
+    def reports(self, run: RunInfo) -> dict[str, Path]:
+        """The run's reports that still exist (`unmatched_csv`, `run_log`), for History to offer for any run."""
+        found = {"unmatched_csv": run.unmatched_csv, "run_log": run.run_log}
+        return {name: Path(path) for name, path in found.items() if path and Path(path).is_file()}
+
     def running_elsewhere(self, run_id: int) -> bool:
         """Whether another process (or another job of this one) is writing this run right now."""
         return self.journal().running_elsewhere(run_id)
