@@ -101,7 +101,6 @@ class Flow:
     job: Job | None = None  # the last job this browser started (followed by the page)
     collected: str | None = None  # id of the job whose result was taken in
     summary: RunSummary | None = None
-    undo_ask: int | None = None  # the run whose Undo was pressed: the page asks before doing it
     export_choice: ExportChoice = field(default_factory=ExportChoice)
     exported: Any = None  # backups.Exported: the files of the last export, for download
     backup: Backup | None = None  # a backup uploaded to restore, and its file

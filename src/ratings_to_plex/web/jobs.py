@@ -127,21 +127,9 @@ def _forget_file(flow: Flow, stored: StoredFile | None, restore: bool) -> None:
             flow.file, flow.source = None, None
 
 
-def ask_undo(flow: Flow, services: Services, run_id: int) -> None:
-    """Undo was pressed: if the app allows undoing the run here, the page asks to confirm (naming the run)."""
-    conn = require_conn(flow)
-    blocker = services.app.undo_blocker(services.app.run(run_id), conn.identity)
-    if blocker:
-        raise UsageError(blocker)
-    with flow.lock:
-        flow.undo_ask = run_id
-
-
 def start_undo(flow: Flow, services: Services, run_id: int) -> Job:
     """Put back what run `run_id` changed (the app checks every undo rule, again just before writing)."""
     conn = require_conn(flow)
-    with flow.lock:
-        flow.undo_ask = None
 
     def target(job: Job) -> RunSummary:
         job.log(f"Reading the items run {run_id} changed on {conn.name}…")

@@ -176,21 +176,9 @@ async def cancel(request: Request, flow: Flow, services: Services) -> None:
     jobs.cancel(flow, services, request.path_params["job_id"])
 
 
-@action("#history")
-async def undo(request: Request, flow: Flow, services: Services) -> None:
-    """The History's Undo: ask first (the page names the run and its number of changes)."""
-    await _in_thread(jobs.ask_undo, flow, services, request.path_params["run_id"])
-
-
 @action("#run")
-async def undo_confirm(request: Request, flow: Flow, services: Services) -> None:
+async def undo(request: Request, flow: Flow, services: Services) -> None:
     await _in_thread(jobs.start_undo, flow, services, request.path_params["run_id"])
-
-
-@action("#history")
-async def undo_dismiss(request: Request, flow: Flow, services: Services) -> None:
-    with flow.lock:
-        flow.undo_ask = None
 
 
 @action("#run")
@@ -233,8 +221,6 @@ ROUTES = [
     Route("/dry-run", dry_run, methods=["POST"]),
     Route("/jobs/{job_id}/cancel", cancel, methods=["POST"]),
     Route("/undo/{run_id:int}", undo, methods=["POST"]),
-    Route("/undo/{run_id:int}/confirm", undo_confirm, methods=["POST"]),
-    Route("/undo/dismiss", undo_dismiss, methods=["POST"]),
     Route("/resume/{run_id:int}", resume, methods=["POST"]),
     Route("/journal/aside", journal_aside, methods=["POST"]),
     Route("/events", events, methods=["GET"]),

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from ..app import Identity, Job, JobState, JournalCorrupt, RunInfo, RunSummary
 from ..app.format import breakdown_lines, plan_summary, rows_in
 from ..app.rows import CATEGORIES, PreviewRow, counts
-from ..errors import RatingsToPlexError
 from .backups import FORMAT_LABELS
 from .flow import POLICIES, Flow, Services
 from .household import user_choices
@@ -194,26 +193,10 @@ def page_context(flow: Flow, services: Services, query: dict[str, str]) -> dict[
         "followed": {"id": job.id if job else "", "state": str(state) if job else ""}, "collected": messages,
         "preview": preview_view(rows, plan_summary(plan), len(plan.writes), query) if plan is not None else None,
         "preview_title": "Restore preview" if plan is not None and plan.kind == "restore" else "Preview",
-        "out": _out_view(flow), "undo": _undo_view(flow, services),
+        "out": _out_view(flow),
         **_journal_views(flow, services, source is not None or conn is not None),
         "import_files": services.imports.listing() if services.imports else None,
     }
-
-
-def _undo_view(flow: Flow, services: Services) -> dict[str, Any] | None:
-    """The confirmation Undo asks for: which run (its file and server) and how many changes it puts back."""
-    with flow.lock:
-        run_id = flow.undo_ask
-    if run_id is None:
-        return None
-    try:
-        run = services.app.run(run_id)
-    except RatingsToPlexError:
-        return None
-    what = Path(run.file).name if run.file else f"the {run.kind} run"
-    n = run.applied + run.failed
-    return {"run_id": run.id, "writes": n, "text": f"Undo run {run.id} ({what} → {run.server_name or 'a server'})? "
-            f"It puts back what its {n} change{'' if n == 1 else 's'} replaced; the undo is journaled too."}
 
 
 def _out_view(flow: Flow) -> dict[str, Any]:
