@@ -31,7 +31,7 @@ __all__ = ["UNFINISHED", "ChangeRecord", "JournalCorrupt", "JournalDB", "RunInfo
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL DEFAULT 'sync',          -- sync | undo
+    kind TEXT NOT NULL DEFAULT 'sync',          -- sync | undo | restore
     started_at REAL NOT NULL,
     finished_at REAL,
     status TEXT NOT NULL DEFAULT 'running',     -- running | done | cancelled | stopped | failed | dry_run

@@ -44,7 +44,8 @@ UNFINISHED: Final = frozenset({RunStatus.RUNNING, RunStatus.CANCELLED, RunStatus
 
 class RunKind(StrEnum):
     """What a plan does. A resume continues its run under the run's own id and kind (the journal has no
-    `resume` rows); RESTORE is reserved for writing back an export."""
+    `resume` rows); RESTORE writes a JSON backup (`export --format json`, or a Home user's ratings being copied)
+    back."""
 
     SYNC = "sync"
     UNDO = "undo"
