@@ -187,6 +187,14 @@ def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float,
         app.login.connect.invoke()
         d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
         assert app.login.library.get() == "Movies"
+        from tkinter import font as tkfont
+
+        menu = app.login.library
+        dropdown = menu._dropdown_menu
+        dropdown._add_menu_commands()  # as when it opens
+        measure = tkfont.Font(root=dropdown, font=dropdown.cget("font")).measure
+        widths = [measure(dropdown.entrycget(i, "label")) for i in range(int(dropdown.index("end")) + 1)]
+        assert min(widths) >= menu.winfo_width() - 4  # the list is as wide as its field, not 18 characters
         log = app.log_panel._textbox
         log.focus_force()
         d.pump(0.1)

@@ -12,10 +12,10 @@ import customtkinter as ctk
 from .controller import ServerChoice
 from .form import NO_LIBRARY, NO_SERVER, SEVERAL, Form
 from .libraries import LibraryPicker
+from .links import HELP_LINKS, link
 from .tabs import WRAP
 from .widgets import (
     ERROR_COLOR,
-    HELP_LINKS,
     MUTED_COLOR,
     OK_COLOR,
     PAD,
@@ -26,7 +26,6 @@ from .widgets import (
     enable,
     entry,
     label,
-    link,
     option_menu,
 )
 

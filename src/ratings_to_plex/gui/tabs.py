@@ -12,8 +12,9 @@ import customtkinter as ctk
 
 from .export_jobs import EXPORT_FORMATS
 from .form import Form
+from .links import HELP_LINKS, link
 from .state import SCALES, THEMES, TYPE_TOGGLES
-from .widgets import ERROR_COLOR, HELP_LINKS, MUTED_COLOR, OK_COLOR, PAD, button, check, label, link, option_menu
+from .widgets import ERROR_COLOR, MUTED_COLOR, OK_COLOR, PAD, button, check, label, option_menu
 
 WRAP = 330  # wrap length of explanatory text in the left column (CTk scales it with the widgets)
 

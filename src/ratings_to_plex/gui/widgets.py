@@ -9,6 +9,7 @@ import sys
 import tkinter as tk
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from tkinter import font as tkfont
 from tkinter import ttk
 from typing import Any, Final
 
@@ -104,31 +105,6 @@ def enable(widget: Any, on: bool) -> None:
     widget.configure(**options)
 
 
-LINK_COLOR: Final = ("#1d4ed8", "#93c5fd")
-HELP_LINKS: Final = {
-    "token": "https://support.plex.tv/articles/204059436-finding-an-authentication-token-x-plex-token/",
-    "IMDb": "https://help.imdb.com/article/imdb/track-movies-tv/ratings-faq/G67Y87TFYYP6TWAV",
-    "Letterboxd": "https://letterboxd.com/settings/data/",
-    "Trakt": "https://trakt.tv/settings/data",
-}
-
-
-def link(master: Any, text: str, url: str) -> ctk.CTkButton:
-    """A help link: opens `url` in the browser (in the background: a slow browser start never blocks the window)."""
-
-    def open_it() -> None:
-        import threading
-        import webbrowser
-
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True, name="help-link").start()
-
-    b = ctk.CTkButton(master, text=text, command=open_it, fg_color="transparent", hover_color=("gray85", "gray25"),
-                      text_color=LINK_COLOR, font=ctk.CTkFont(size=12, underline=True), width=0, height=22)
-    b.r2p_url = url
-    keyboard(b, b.invoke)
-    return b
-
-
 def guarded(action: Callable[[], Any], needs_asking: Callable[[], bool], ask: Callable[[], bool]) -> Callable[[], None]:
     """`action`, but while `needs_asking()` only once `ask()` said yes."""
 
@@ -159,7 +135,34 @@ def option_menu(master: Any, variable: tk.StringVar, values: list[str], **kwargs
     menu = ctk.CTkOptionMenu(master, variable=variable, values=values, **kwargs)
     keyboard(menu, menu._open_dropdown_menu, {"fg_color": FOCUS_COLOR, "button_color": FOCUS_COLOR,
                                               "text_color": ("black", "black")})
+    _as_wide_as(menu)
     return menu
+
+
+def _as_wide_as(menu: ctk.CTkOptionMenu) -> None:
+    """CTk pads a drop-down's entries to 18 characters, so its list opened narrower than the field: pad each entry
+    with spaces to the field's width instead (measured in the list's own font, at the current scaling)."""
+    dropdown = menu._dropdown_menu
+
+    def add_commands() -> None:
+        dropdown.delete(0, "end")
+        font = tkfont.Font(root=dropdown, font=dropdown.cget("font"))
+        space = max(1, font.measure(" "))
+        target = menu.winfo_width() if menu.winfo_width() > 1 else menu._apply_widget_scaling(menu._desired_width)
+        for value in dropdown._values:
+            pad = max(2, -(-(round(target) - font.measure(value)) // space))
+            dropdown.add_command(label=f"  {value}" + " " * pad, command=lambda v=value: dropdown._button_callback(v),
+                                 compound="left")
+
+    opened = dropdown.open
+
+    def open_padded(x: float, y: float) -> None:  # measured when opened: the field's width and scaling now
+        add_commands()
+        opened(x, y)
+
+    dropdown._add_menu_commands = add_commands
+    dropdown.open = open_padded
+    add_commands()
 
 
 def entry(master: Any, variable: tk.StringVar, **kwargs: Any) -> ctk.CTkEntry:
