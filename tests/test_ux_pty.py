@@ -41,9 +41,10 @@ def _read_until(fd: int, marker: bytes | None, timeout: float = 60) -> bytes:
     """Read the terminal until `marker` shows (None: until the process closes it)."""
     seen = b""
     deadline = time.monotonic() + timeout
+    poller = select.poll()  # not select.select: it cannot watch a descriptor numbered above 1023
+    poller.register(fd, select.POLLIN)
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
+        if not poller.poll(500):
             continue
         try:
             chunk = os.read(fd, 4096)
