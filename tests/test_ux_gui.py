@@ -14,16 +14,11 @@ import pytest
 from ratings_to_plex.gui import controller as c
 from ratings_to_plex.gui.engine import Engine
 
-pytestmark = pytest.mark.gui
+# The window tests share test_gui's session-wide Xvfb: an X server stopped mid-session would take down a later Tk
+# that still holds a connection to it (Xlib exits the process).
+from .test_gui import display  # noqa: F401
 
-
-@pytest.fixture(scope="module")
-def display() -> Iterator[str]:
-    """A private Xvfb for this module's window tests (test_gui.xvfb: fails in CI when Xvfb is missing)."""
-    from .test_gui import xvfb
-
-    with xvfb() as name:
-        yield name
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("display")]
 
 
 @pytest.fixture
@@ -142,7 +137,7 @@ def test_app_errors_name_tabs_and_buttons_not_cli_options(tmp_path: Any, emulato
 
 # -- the window under Xvfb, at 100/150/200 % ---------------------------------------------------------------------
 @pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
-def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float, tmp_path: Any) -> None:
+def test_window_polish_at_every_scale(emulator: Any, scale: float, tmp_path: Any) -> None:
     """A new user's first minutes: the empty log says where to start, an empty bar is empty, disabled buttons
     read as disabled, an address without http:// connects, "All libraries" shows in the menu, a watched-only
     file is flagged at once and a later good file clears it. Screenshots: test-artifacts/gui/ux_<scale>_*.png."""
@@ -253,10 +248,10 @@ def test_window_polish_at_every_scale(display: str, emulator: Any, scale: float,
         d.close()
 
 
-def test_closing_during_a_run_asks_first(display: str, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_closing_during_a_run_asks_first(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from .test_gui import IMDB, Driver
 
-    emu = emulator(demo=True, latency_ms=150)
+    emu = emulator(demo=True, latency_ms=300)  # slow enough that a cancel leaves writes undone
     d = Driver(1.0, "ux_close")
     app = d.app
     asked: list[int] = []
@@ -290,7 +285,7 @@ def test_closing_during_a_run_asks_first(display: str, emulator: Any, monkeypatc
         d.close()
 
 
-def test_changing_interface_size_keeps_hidden_things_hidden_and_the_window_size(display: str) -> None:
+def test_changing_interface_size_keeps_hidden_things_hidden_and_the_window_size() -> None:
     """CTk re-applies a widget's last grid() call when the scaling changes — which re-showed everything hidden
     with grid_remove() (a finished run's banner, empty notes); and back at 100 % the window stayed wide."""
     from .test_gui import Driver
@@ -336,10 +331,10 @@ def test_signed_in_as_the_account(emulator: Any, monkeypatch: pytest.MonkeyPatch
     assert AccountKnown(OWNER_NAME) in seen
 
 
-def test_an_interrupted_run_can_be_finished_from_history_after_a_restart(display: str, emulator: Any) -> None:
+def test_an_interrupted_run_can_be_finished_from_history_after_a_restart(emulator: Any) -> None:
     from .test_gui import IMDB, Driver
 
-    emu = emulator(demo=True, latency_ms=60)
+    emu = emulator(demo=True, latency_ms=300)  # slow enough that a cancel leaves writes undone
     d = Driver(1.0, "ux_finish")
     try:
         app = d.app
@@ -378,6 +373,7 @@ def test_an_interrupted_run_can_be_finished_from_history_after_a_restart(display
         d.pump(until=lambda: bool(app.history.rows), what="the history")
         (run,) = app.history.rows
         assert run.status == "cancelled" and run.finishable
+        assert "finish an interrupted one" in str(app.history.summary.cget("text"))
         app.history.select(run.run_id)
         assert app.history.finish.cget("state") == "normal"
         d.shot("history_finish")

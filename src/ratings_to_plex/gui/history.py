@@ -90,7 +90,9 @@ class HistoryPanel:
         n = len(self.rows)
         servers = {r.server for r in self.rows}
         where = f" on {next(iter(servers))}" if len(servers) == 1 and "" not in servers else ""
-        self.summary.configure(text=f"{n} run{'s' if n != 1 else ''}{where}, newest first. Select one to undo it."
+        finish = " (or finish an interrupted one)" if any(r.finishable for r in self.rows) else ""
+        self.summary.configure(text=f"{n} run{'s' if n != 1 else ''}{where}, newest first. Select one to undo it"
+                                    f"{finish}."
                                if n else "No runs yet: every run you start is listed here, and can be undone.")
         self._fitted = 0
         self._fit()
