@@ -209,6 +209,11 @@ def test_window_polish_at_every_scale(emulator: Any, scale: float, tmp_path: Any
         assert app.source.detected.cget("text_color") == ERROR_COLOR
         assert "Mark watched if rating imported" in str(app.source.details.cget("text"))
         d.shot("03_watched_only")
+        app.preview()  # refused: said once where it belongs (and in the log), the status bar points there
+        d.pump(until=lambda: d.idle() and "No preview" in d.status(), what="the refused preview")
+        assert d.status() == "No preview: the Preview tab says why."
+        assert "Mark watched if rating imported" in str(app.preview_panel.summary.cget("text"))
+        assert app.log_panel.text().count("Error: ") == 1
         app.set_source(IMDB)
         d.pump(until=lambda: d.idle() and "57 rows" in str(app.source.detected.cget("text")), what="the export")
         assert app.source.detected.cget("text_color") == OK_COLOR

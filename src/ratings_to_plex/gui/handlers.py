@@ -180,10 +180,13 @@ def _undo_result(e: c.RunFinished) -> tuple[str, str, str]:
 def failed(app: App, e: c.Failed) -> None:
     app.log_panel.append([(f"Error: {e.message}", "error")])
     app.set_status(e.message, "error")
+    # Said once where it belongs (and in the log); the status bar points there instead of a third copy.
     if e.job == c.SOURCE:
         app.source.show_error(e.message)
+        app.set_status("This file cannot be used: the Source tab says why.", "error")
     elif e.job == c.PLAN:
         app.preview_panel.clear(f"No preview: {e.message}")
+        app.set_status("No preview: the Preview tab says why.", "error")
     elif e.job in (c.LOGIN, c.STARTUP, c.CONNECT):
         app.login.show_waiting(None)
     elif e.job in (UNDO_PLAN, HISTORY):
