@@ -78,13 +78,39 @@ def test_a_failed_commit_keeps_the_queue_for_the_next_one(tmp_path: Path, monkey
     changes = [change(k) for k in range(1, 3)]
     recorder = journal.start_run(changes, kind="sync")
     recorder.after(Outcome(changes[0], UPDATED, True, False))
-    real = journal.transaction
-    monkeypatch.setattr(journal, "transaction", lambda steps: (_ for _ in ()).throw(JournalError("disk full")))
-    with pytest.raises(JournalError):
-        recorder.before(changes[1])  # the write must not go out: its mark is not committed
+    def full(*_: object) -> None:
+        raise JournalError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(journal, "transaction", full)
+        patched.setattr(journal, "execute", full)
+        with pytest.raises(JournalError):
+            recorder.before(changes[1])  # the write must not go out: its mark is not committed
     assert states_on_disk(path) == {1: "planned", 2: "planned"}
-    monkeypatch.setattr(journal, "transaction", real)
     recorder.flush()
     assert states_on_disk(path) == {1: "applied", 2: "writing"}
     recorder.finish("stopped", {})
+    journal.close()
+
+
+def test_a_failed_write_keeps_its_error_when_written_again(tmp_path: Path) -> None:
+    """A resumed run marks a failed change `writing` again: the mark keeps the earlier error and time, the new
+    outcome replaces them; outcomes and marks of one batch land in queue order."""
+    path = tmp_path / "journal.sqlite3"
+    journal = JournalDB(path)
+    changes = [change(k) for k in range(1, 260)]  # more than one statement's worth of rows
+    recorder = journal.start_run(changes, kind="sync")
+    for c in changes:
+        recorder.before(c)
+        recorder.after(Outcome(c, FAILED, error="boom", finished_at=1000.0))
+    recorder.flush()
+    for c in changes[:-1]:
+        recorder.after(Outcome(c, UPDATED, True, False, finished_at=2000.0))
+    recorder.before(changes[-1])  # queued after its own first outcome: ends `writing`, error kept
+    db = sqlite3.connect(path)
+    rows = {k: (s, e, t) for k, s, e, t in db.execute("SELECT rating_key, state, error, written_at FROM changes")}
+    db.close()
+    assert rows[259] == ("writing", "boom", 1000.0)
+    assert all(rows[k] == ("applied", None, 2000.0) for k in range(1, 259))
+    recorder.finish("done", {})
     journal.close()
