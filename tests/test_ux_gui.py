@@ -374,6 +374,7 @@ def test_an_interrupted_run_can_be_finished_from_history_after_a_restart(emulato
         app.form.token.set(emu.token)
         app.login.connect.invoke()
         d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
+        d.pump(until=lambda: "did not finish: finish it in History" in app.log_panel.text(), what="the note")
         app.show_tab("History", app.right)
         d.pump(until=lambda: bool(app.history.rows), what="the history")
         (run,) = app.history.rows

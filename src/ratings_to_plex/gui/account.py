@@ -7,6 +7,7 @@ small. Runs in worker threads only.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import RatingsToPlexError, UsageError
@@ -106,6 +107,7 @@ class AccountJobs(ControllerHost):
             if choice.error:
                 self.post(Log(f"Server {choice.name}: {choice.error}", "warning"))
         self.post(ServersLoaded(choices))
+        self._note_unfinished({info.client_identifier for info in infos})
         found = len(infos)
         self.post(Status(f"Signed in: {found} server{'s' if found != 1 else ''} found." if found else
                          "Signed in, but your account has no server of its own: connect by URL + token.",
@@ -184,6 +186,22 @@ class AccountJobs(ControllerHost):
         self.post(ServersLoaded(choices, select=label))
         self.post(Log(f"Connected to {label} at {url}: {', '.join(libraries) or 'no movie or TV library'}"))
         self.post(Status(f"Connected to {label}.", "ok"))
+        self._note_unfinished({conn.identity.machine_id})
+
+    def _note_unfinished(self, machine_ids: set[str]) -> None:
+        """Say as soon as a server is there (not only once the run's file is chosen again) that a run on it did
+        not finish, and where to finish it."""
+        from ..app import rules  # here, not at the top: the window opens before the engine is imported
+
+        try:
+            runs = self.engine.journal_runs()
+        except RatingsToPlexError:
+            return  # a damaged journal: History says so when it is opened
+        for run in runs:
+            if run.machine_id in machine_ids and rules.resume_blocker(run) is None:
+                what = Path(run.file).name if run.file else str(run.kind)
+                self.post(Log(f"Run {run.id} ({what} → {run.server_name}) did not finish: finish it in History "
+                              "(select it, then Finish this run).", "warning"))
 
     def _client_for(self, server: str) -> Connection:
         """The connection of the server the menu calls `server` (connecting on first use)."""
