@@ -223,6 +223,11 @@ def test_window_polish_at_every_scale(emulator: Any, scale: float, tmp_path: Any
                what="the preview")
         d.shot("04_preview")
         panel = app.preview_panel
+        shown = [panel.tree.set(i, "title") for i in panel.tree.get_children()]
+        full = [r[0] for r in panel.table()]
+        cut = [(a, b) for a, b in zip(shown, full, strict=True) if a != b]
+        assert cut and all(a.endswith("…") and b.startswith(a[:-1]) for a, b in cut)  # "…", not a silent cut
+        assert "Crouching Tiger, Hidden Dragon" in full
         panel.search_var.set("dune")  # searchable…
         d.pump(0.2)
         assert [r[0] for r in panel.table()] == ["Dune", "Dune"]

@@ -27,6 +27,11 @@ class PreviewPanel:
         self._job: str | None = None
         self._fitted = 0
         self._needs = (160, 120)
+        self._by_iid: dict[str, PreviewRow] = {}  # what each line of the table is, in full
+        self._title_px = 10_000  # room for a title in its cell (set by `_fit_columns`)
+        self._reclip_job: str | None = None
+        self._cell_font: tkfont.Font | None = None
+        self._em = 20
         tab.grid_columnconfigure(0, weight=1)
         tab.grid_rowconfigure(2, weight=1)
         self.summary = label(tab, "Press Preview (Ctrl+P) to see what would change — nothing is written.",
@@ -69,6 +74,7 @@ class PreviewPanel:
 
     def restyle(self) -> None:
         """Colours and sizes for the current theme and widget scaling (ttk does not follow CTk by itself)."""
+        self._cell_font, self._title_px = None, -100  # another font size: the titles are clipped again
         scale = ctk.ScalingTracker.get_widget_scaling(self.tree)
         dark = ctk.get_appearance_mode() == "Dark"
         bg, fg, head, sel = (("#242424", "#e5e5e5", "#333333", "#1f538d") if dark else
@@ -115,6 +121,11 @@ class PreviewPanel:
             reason += spare - spare * 6 // 10
         for key, w in {**fixed, "title": title, "reason": reason}.items():
             self.tree.column(key, width=w, minwidth=min(w, round(30 * scale)), stretch=False)
+        room_px = title - round(14 * scale)  # the cell's own padding
+        if abs(room_px - self._title_px) > 4:
+            self._title_px = room_px
+            if self.tree.get_children() and self._reclip_job is None:
+                self._reclip_job = self.tree.after_idle(self._reclip)
         if spare < 0:
             self.xscroll.grid()
         else:
@@ -135,7 +146,7 @@ class PreviewPanel:
         if not chosen:
             self.detail.configure(text="")
             return
-        title, year, current, new, reason = (str(v) for v in self.tree.item(chosen[0], "values"))
+        title, year, current, new, reason = self._by_iid[chosen[0]].values()
         self.detail.configure(text=f"{title} ({year}): {current} → {new}. {reason}" if year else
                               f"{title}: {reason}")
 
@@ -174,6 +185,7 @@ class PreviewPanel:
             self.tree.after_cancel(self._job)
             self._job = None
         self.tree.delete(*self.tree.get_children())
+        self._by_iid.clear()
         self.detail.configure(text="Select a row to read it in full." if self.rows else "")
         key = self.category()
         words = self.search_var.get().casefold().split()
@@ -204,12 +216,37 @@ class PreviewPanel:
     def _insert_some(self) -> None:
         chunk, self._pending = self._pending[:_CHUNK], self._pending[_CHUNK:]
         for row in chunk:
-            self.tree.insert("", "end", values=row.values(), tags=() if row.category == "update" else ("muted",))
+            iid = self.tree.insert("", "end", values=self._shown_values(row),
+                                   tags=() if row.category == "update" else ("muted",))
+            self._by_iid[iid] = row
         self._job = self.tree.after(1, self._insert_some) if self._pending else None
 
+    def _shown_values(self, row: PreviewRow) -> tuple[str, ...]:
+        """The row as its cells show it: a title wider than its column ends in "…" (ttk would just cut it; the
+        selected row is shown in full below the table)."""
+        values = row.values()
+        font = self._font()
+        if len(values[0]) * self._em <= self._title_px:  # surely fits: no measuring (20,000 rows insert fast)
+            return values
+        return (_clip(values[0], self._title_px, font), *values[1:])
+
+    def _font(self) -> tkfont.Font:
+        if self._cell_font is None:
+            self._cell_font = tkfont.Font(root=self.tree, font=ttk.Style(self.tree).lookup("R2P.Treeview", "font"))
+            self._em = max(1, self._cell_font.measure("W"))
+        return self._cell_font
+
+    def _reclip(self) -> None:
+        """The title column changed width: re-clip the titles shown (only those that change are touched)."""
+        self._reclip_job = None
+        for iid, row in self._by_iid.items():
+            shown = self._shown_values(row)
+            if self.tree.exists(iid) and self.tree.set(iid, "title") != shown[0]:
+                self.tree.set(iid, "title", shown[0])
+
     def table(self) -> list[tuple[str, ...]]:
-        """What the table shows now (for tests and the self-test)."""
-        return [tuple(str(v) for v in self.tree.item(i, "values")) for i in self.tree.get_children()]
+        """The rows the table shows now, in full (for tests and the self-test)."""
+        return [self._by_iid[i].values() for i in self.tree.get_children()]
 
     def clear(self, text: str) -> None:
         self.rows = []
@@ -232,3 +269,17 @@ def _sort_key(value: str) -> tuple[int, float, str]:
         return (0, float(head), "")
     except ValueError:
         return (1 if value.strip(" —") else 2, 0.0, value.casefold())
+
+
+def _clip(text: str, room: int, font: tkfont.Font) -> str:
+    """`text`, or its longest start that fits `room` pixels followed by "…"."""
+    if font.measure(text) <= room:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with the ellipsis
+        mid = (low + high + 1) // 2
+        if font.measure(text[:mid] + "…") <= room:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low].rstrip() + "…"
