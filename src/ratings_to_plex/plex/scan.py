@@ -130,6 +130,10 @@ def _no_gc() -> Iterator[None]:
     100,000 items) clears whatever cyclic garbage piled up, and `gc.freeze()` keeps the later collections of the run
     (journal, writes) from walking the index over and over; frozen objects are still freed by reference counting as
     soon as nothing refers to them. A process that turned the GC off itself is left as it was.
+
+    What the previous scan froze is unfrozen first: a freeze takes everything alive at that moment (the run's own
+    sessions, plexapi objects, sockets, SQLite connections), and what of it later became cyclic garbage would
+    otherwise never be collected — a web server or desktop app leaked one run's objects and descriptors per run.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -138,6 +142,7 @@ def _no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+            gc.unfreeze()
             gc.collect()
             gc.freeze()
 
