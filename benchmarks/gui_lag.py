@@ -54,6 +54,39 @@ def start_emulator(movies: int, shows: int, seed: int, latency_ms: float) -> tup
     return proc, url, token
 
 
+class Stalls:
+    """A sampler thread: while the Tk thread has not beaten for `over_ms`, note where it is (file:line function,
+    innermost first), to find what freezes the window (`--profile`)."""
+
+    def __init__(self, beat: Heartbeat, over_ms: float = 30.0) -> None:
+        import collections
+        import threading
+
+        self.beat, self.over_ms = beat, over_ms
+        self.main = threading.get_ident()
+        self.stacks: collections.Counter[str] = collections.Counter()
+        self.stop = threading.Event()
+        threading.Thread(target=self._sample, name="stall-sampler", daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self.stop.wait(0.003):
+            if (time.perf_counter() - self.beat.last) * 1000 < self.over_ms:
+                continue
+            frame = sys._current_frames().get(self.main)
+            where = []
+            while frame is not None and len(where) < 6:
+                code = frame.f_code
+                where.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
+                frame = frame.f_back
+            self.stacks[" < ".join(where)] += 1
+
+    def report(self, top: int = 12) -> None:
+        total = sum(self.stacks.values()) or 1
+        print(f"Where the Tk thread was during gaps over {self.over_ms:g} ms ({total} samples of 3 ms):")
+        for stack, n in self.stacks.most_common(top):
+            print(f"{100 * n / total:5.1f}%  {stack}")
+
+
 class Heartbeat:
     """Records the gap between `after(10)` beats, per phase."""
 
@@ -62,13 +95,13 @@ class Heartbeat:
         self.period_ms = period_ms
         self.phase = "start"
         self.gaps: dict[str, list[float]] = {}
-        self._last = time.perf_counter()
+        self.last = time.perf_counter()
         self._beat()
 
     def _beat(self) -> None:
         now = time.perf_counter()
-        self.gaps.setdefault(self.phase, []).append((now - self._last) * 1000)
-        self._last = now
+        self.gaps.setdefault(self.phase, []).append((now - self.last) * 1000)
+        self.last = now
         self.app.after(self.period_ms, self._beat)  # type: ignore[attr-defined]
 
 
@@ -84,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     emulator, url, token = start_emulator(args.movies, args.shows, args.seed, args.latency_ms)
     app = App(Controller())
     beat = Heartbeat(app)
+    stalls = Stalls(beat) if args.profile else None
     steps = iter(["connect", "read", "preview", "run", "done"])
     started = {"t": time.perf_counter()}
     timings: dict[str, float] = {}
@@ -146,6 +180,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{phase:<10}{timings.get(phase, 0):>8.2f}{len(gaps):>8}{max(gaps):>12.1f}{p99:>9.1f}"
               f"{statistics.median(gaps):>11.1f}")
     print(f"Largest event-loop gap: {worst:.0f} ms (a heartbeat every {beat.period_ms} ms; ≤ 100 ms feels instant)")
+    if stalls is not None:
+        stalls.stop.set()
+        stalls.report()
     return 0
 
 
@@ -157,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--profile", action="store_true", help="say where the Tk thread was during each freeze")
     args = parser.parse_args(argv)
     if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         print("No DISPLAY: run under Xvfb, e.g. xvfb-run -a python benchmarks/gui_lag.py", file=sys.stderr)

@@ -18,7 +18,6 @@ from ..app.format import rows_in
 from ..app.jobs import JobRunner, failure_message
 from ..app.rows import plan_rows
 from ..errors import UsageError
-from .account import AccountJobs
 from .engine import Engine
 from .events import (
     CONNECT,
@@ -49,6 +48,7 @@ from .events import (
     Status,
 )
 from .export_jobs import ExportJobs
+from .household_jobs import HouseholdJobs
 from .journal_jobs import WRITE_JOBS, JournalJobs, _UndoEntry, finished_event
 from .state import RunRequest
 
@@ -72,7 +72,7 @@ class _PlanEntry:
     client: Connection
 
 
-class Controller(AccountJobs, JournalJobs, ExportJobs):
+class Controller(HouseholdJobs, JournalJobs, ExportJobs):
     """Owns the engine state of one window (token, servers, source, plans) and the worker threads."""
 
     def __init__(self, engine: Engine | None = None) -> None:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..app import AppSession, Connection, Identity, Plan, ReadResult, RunInfo, RunSummary, Section, SyncOptions
-    from ..app.account import PinLogin, ServerInfo
-    from ..app.backup import ExportResult
+    from ..app.account import HomeUser, PinLogin, ServerInfo
+    from ..app.backup import Backup, ExportResult
 
 
 class Engine:
@@ -122,6 +122,28 @@ class Engine:
         self._note("sections")
         return conn.sections()
 
+    # -- Plex Home users (issue 16) ----------------------------------------------------------------------
+    def home_users(self, token: str) -> list[HomeUser]:
+        self._note("home_users")
+        from ..app.account import home_users
+
+        return home_users(token, verify=self.session.verify)
+
+    def connect_as(self, user: HomeUser, pin: str | None, token: str, machine_id: str) -> Connection:
+        """Connect to the server as Home user `user`, with their own token (switch on plex.tv with the PIN, then
+        their token for this server: the CLI's and the web UI's sequence). Raises when any step fails — it never
+        connects as anybody else."""
+        self._note("connect_as")
+        from ..app.account import resolve_target
+        from ..errors import AuthError
+
+        target = resolve_target(user.uuid, pin, token=token, server=machine_id, verify=self.session.verify)
+        if target.user_id is None or target.server is None:
+            raise AuthError(f"No token of {user.title!r} was found for this server. Nothing was written.")
+        return self.session.connect_server(target.server.client_identifier, None, servers=[target.server],
+                                           user_id=target.user_id, user_name=target.user_name,
+                                           account_token=target.account_token)
+
     # -- the sync itself ----------------------------------------------------------------------------------
     def read_ratings(self, path: Path) -> ReadResult:
         self._note("read_ratings")
@@ -151,6 +173,14 @@ class Engine:
         self._note("export_ratings")
         return self.session.export_ratings(conn, options, fmt, path)
 
+    def read_backup(self, path: Path) -> Backup:
+        self._note("read_backup")
+        return self.session.read_backup(path)
+
+    def plan_restore(self, conn: Connection, backup: Backup, libraries: tuple[str, ...]) -> Plan:
+        self._note("plan_restore")
+        return self.session.plan_restore(conn, backup, libraries)
+
     # -- the journal: history, undo, resume ---------------------------------------------------------------
     def journal_runs(self) -> list[RunInfo]:
         self._note("journal_runs")
@@ -163,6 +193,10 @@ class Engine:
     def undo_blocker(self, run: RunInfo, identity: Identity | None) -> str | None:
         self._note("undo_blocker")
         return self.session.undo_blocker(run, identity)
+
+    def reports(self, run: RunInfo) -> dict[str, Path]:
+        self._note("reports")
+        return self.session.reports(run)
 
     def move_journal_aside(self) -> Path:
         self._note("move_journal_aside")

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 import customtkinter as ctk
 
 from . import controller as c
+from .coalesce import held
 from .events import HISTORY, UNDO_PLAN, AccountKnown, HistoryLoaded, JournalDamaged, UndoPlanned, Unfinished
 from .journal_jobs import WRITE_JOBS
 from .state import Remembered, scale_factor
+from .user_picker import HANDLERS as USER_HANDLERS
 from .widgets import enable
 
 if TYPE_CHECKING:
@@ -226,15 +228,15 @@ HANDLERS: dict[type, Callable[[Any, Any], None]] = {
     c.SourceLoaded: source_loaded, c.PlanReady: plan_ready, c.RunStarted: run_started,
     c.RunFinished: run_finished, c.Failed: failed, HistoryLoaded: history_loaded, UndoPlanned: undo_planned,
     Unfinished: unfinished, JournalDamaged: journal_damaged, AccountKnown: account_known,
+    **USER_HANDLERS,
 }
 
 
 def dispatch(app: App, budget_s: float) -> bool:
     """Handle the controller's events for at most `budget_s` (so the window stays responsive); True when more
-    are waiting. Log lines are inserted in batches and only the newest progress is drawn."""
+    are waiting. Log lines and progress are drawn at most ~10 times a second (`coalesce`), before any other event."""
     started = time.monotonic()
-    logs: list[tuple[str, str]] = []
-    progress: c.RunProgress | None = None
+    pending = held(app)
     more = True
     while time.monotonic() - started < budget_s:
         events = app.controller.drain(500)
@@ -242,19 +244,8 @@ def dispatch(app: App, budget_s: float) -> bool:
             more = False
             break
         for event in events:
-            if isinstance(event, c.Log):
-                logs.append((event.text, event.level))
-            elif isinstance(event, c.RunProgress):
-                progress = event
-            else:
-                if logs:
-                    app.log_panel.append(logs)
-                    logs = []
-                if progress is not None:
-                    app.action.progressed(progress.done, progress.total, progress.eta_s)
-                    progress = None
+            if not pending.keep(event):
+                pending.draw(app)
                 HANDLERS[type(event)](app, event)
-    app.log_panel.append(logs)
-    if progress is not None:
-        app.action.progressed(progress.done, progress.total, progress.eta_s)
+    pending.draw(app, throttled=True)
     return more

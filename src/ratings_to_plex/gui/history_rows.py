@@ -66,10 +66,13 @@ def history_row(run: RunInfo, server: str | None = None) -> HistoryRow:
                                                                 if run.pending else "")
     status = "dry run" if run.dry_run else run.status.replace("_", " ")
     server = server or run.server_name or ""
-    detail = (f"Run {run.id} · {about} → {server or 'unknown server'}{libraries} · started "
+    detail = (f"Run {run.id} · {about} → {server or 'unknown server'}{libraries}"
+              f"{f' as {run.user_name}' if run.user_name else ''} · started "
               f"{when(run.started_at)} · {written} · {status}")
     if run.undone_by is not None:
         detail += f" · undone by run {run.undone_by}"
+    if run.user_name:  # a Plex Home user's run: whose ratings it wrote
+        server = f"{server} · {run.user_name}"
     return HistoryRow(run.id, short_when(run.started_at), short_when(run.started_at, day_only=True), what,
                       server, run.applied, run.failed, status,
                       f"by run {run.undone_by}" if run.undone_by is not None else "", detail, rules.undo_blocker(run),

@@ -16,6 +16,7 @@ from typing import Any, Final
 import customtkinter as ctk
 
 from .ctk_fixes import keep_hidden_on_rescale
+from .ctk_speed import speed_up_ctk
 
 PAD: Final = 10
 FOCUS_COLOR: Final = ("#d97706", "#fbbf24")  # amber: readable on both themes, unlike the blue buttons
@@ -37,6 +38,7 @@ _CONTROL: Final = 0x0004  # the Control bit of a Tk event's state
 
 
 keep_hidden_on_rescale()
+speed_up_ctk()  # no subprocess, no forced redraw on the Tk thread at every scroll (ctk_speed)
 
 
 def keyboard(widget: Any, activate: Callable[[], Any], ring: dict[str, Any] | None = None) -> None:
