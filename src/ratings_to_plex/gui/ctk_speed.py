@@ -12,10 +12,12 @@ Here a scrollbar redraws only when its position changed, and Tk draws it with th
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any, Final
 
 ASK_EVERY_S: Final = 3.0
+SWITCH_INTERVAL_S: Final = 0.001
 
 
 class SystemTheme:
@@ -94,3 +96,5 @@ def _drawn_when_idle() -> None:
 def speed_up_ctk() -> None:
     watch_system_theme()
     scrollbars_draw_when_idle()
+    # The workers (HTTP, XML) hold the GIL in 5 ms slices by default; the Tk thread waited for several in a row.
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
