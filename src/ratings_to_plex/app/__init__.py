@@ -15,7 +15,8 @@ Connecting — identity is the server's machine identifier plus the Plex user, n
     As the signed-in account itself (no user_id), identity.account_id tells accounts apart: the plex.tv uuid, or
     for a bare URL + token a one-way fingerprint of the token (`app.accounts`); undo/resume/history honour it.
 Reading and planning (nothing written):
-    read(paths, options=None)                 -> list[ReadResult]   (every file read and checked first)
+    read(paths, options=None, format=None)    -> list[ReadResult]   (every file read and checked first;
+      `format`, one of SOURCE_FORMATS' names, overrides detection — the interfaces' format menu)
     libraries_for(conn, SyncOptions)          -> list[Section]      (the sections these options name)
     preview(conn, source, SyncOptions, on_event=…) -> Plan          (plan.identity = conn.identity)
     plan_undo(conn, run_id)                   -> Plan (kind UNDO)   (rules checked: see below)
@@ -73,6 +74,7 @@ from ..model import Identity, RunInfo, RunKind, RunStatus, RunSummary
 from ..plan import POLICIES, Change, Plan, PlanOptions, SkipReason
 from ..plex.client import Section
 from ..plex.discover import DISCOVER_ENV, DISCOVER_LIBRARY, DISCOVER_SECTION
+from ..sources import FORMATS, format_info
 from ..sources.model import TITLE_TYPES, ReadResult
 from ..sync import SyncOptions
 from . import rules
@@ -81,9 +83,13 @@ from .events import Event, JobEnded, JobFailed, Level, LogLine, ProgressUpdate, 
 from .jobs import Job, JobBusy, JobRunner, JobState
 from .session import AppSession
 
+#: (format name, label) of every format a file can be read as, for a "format" menu; the names are `read(format=…)`'s.
+SOURCE_FORMATS: tuple[tuple[str, str], ...] = tuple((name, format_info(name).label) for name in FORMATS)
+
 __all__ = [
-    "DEFAULT_WORKERS", "DISCOVER_ENV", "DISCOVER_LIBRARY", "DISCOVER_SECTION", "POLICIES", "TITLE_TYPES", "AppSession",
-    "Change", "Connection", "Event", "Identity", "Job", "JobBusy", "JobEnded", "JobFailed", "JobRunner", "JobState",
+    "DEFAULT_WORKERS", "DISCOVER_ENV", "DISCOVER_LIBRARY", "DISCOVER_SECTION", "POLICIES", "SOURCE_FORMATS",
+    "TITLE_TYPES", "AppSession", "Change", "Connection", "Event", "Identity", "Job", "JobBusy", "JobEnded",
+    "JobFailed", "JobRunner", "JobState",
     "JournalCorrupt", "Level", "LogLine", "Plan", "PlanOptions", "ProgressUpdate", "ReadResult", "RunFinished",
     "RunInfo", "RunKind", "RunStatus", "RunSummary", "Section", "SkipReason", "SyncOptions", "rules",
 ]

@@ -105,10 +105,11 @@ class AppSession(BackupJobs):
         return with_discover(client, self.journal_path, user_id, verify=self.verify, account_token=own)
 
     # -- reading and planning -------------------------------------------------------------------------------
-    def read(self, paths: Iterable[Path], options: SyncOptions | None = None) -> list[ReadResult]:
+    def read(self, paths: Iterable[Path], options: SyncOptions | None = None, *,
+             format: str | None = None) -> list[ReadResult]:
         """Read (and, with `options`, check) every file before anything is written: a bad second file must not
-        be found after the first one was imported."""
-        sources = [read_ratings(Path(p)) for p in paths]
+        be found after the first one was imported. `format` (a `sources.FORMATS` name) overrides detection."""
+        sources = [read_ratings(Path(p), format) for p in paths]
         if options is not None:
             for source in sources:
                 check_source(source, options)

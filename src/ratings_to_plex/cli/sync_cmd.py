@@ -12,6 +12,7 @@ from ..app import (
     DEFAULT_WORKERS,
     DISCOVER_LIBRARY,
     DISCOVER_SECTION,
+    SOURCE_FORMATS,
     AppSession,
     Connection,
     Plan,
@@ -78,7 +79,7 @@ def plan_table(plan: Plan, conn: Connection) -> Table:
 
 
 def run_sync(session: AppSession, conn: Connection, files: list[Path], options: SyncOptions, *, yes: bool,
-             as_json: bool) -> int:
+             as_json: bool, source_format: str | None = None) -> int:
     """Read and check every file, then plan and apply each in turn; returns the exit code (1: some writes failed)."""
     console = err if as_json else out
 
@@ -87,7 +88,7 @@ def run_sync(session: AppSession, conn: Connection, files: list[Path], options: 
 
     code = 0
     summaries: list[RunSummary] = []
-    for source in session.read(files, options):
+    for source in session.read(files, options, format=source_format):
         echo(f"Detected: {source.description}, {rows_in(source)} rows ({source.file.name})")
         for note in source.notes:
             echo(note)
@@ -182,6 +183,9 @@ def sync(
     discover: bool = typer.Option(False, "--discover", envvar="RATINGS_TO_PLEX_DISCOVER",
                                   help="Also rate rows that are in none of the libraries on Plex Discover (your "
                                        "Plex account's online catalogue); needs `login`."),
+    source_format: str = typer.Option(None, "--format", envvar="RATINGS_TO_PLEX_FORMAT",
+                                      help="Read the files as this format when detection guesses wrong: "
+                                           + ", ".join(name for name, _ in SOURCE_FORMATS) + "."),
 ) -> None:
     """Import ratings from export files into a Plex library.
 
@@ -189,6 +193,8 @@ def sync(
     """
     options = _options(library, all_libraries, types, force, policy, mark_watched, dry_run, workers, lookup,
                        discover)
+    if source_format and source_format not in (names := [name for name, _ in SOURCE_FORMATS]):
+        raise UsageError(f"Unknown --format {source_format!r}: use one of {', '.join(names)}.")
     session = make_session(report_dir, workers, insecure)
     if resume:
         from .history_cmd import run_resume
@@ -200,7 +206,7 @@ def sync(
         (err if as_json else out).print(f"Library: {', '.join(remembered)} (remembered from your last run; pass "
                                         "--library to choose another).", markup=False)
         options = dataclasses.replace(options, libraries=remembered)
-    code = run_sync(session, conn, files, options, yes=yes, as_json=as_json)
+    code = run_sync(session, conn, files, options, yes=yes, as_json=as_json, source_format=source_format)
     if code == 0:  # remember what worked, so the next run needs fewer options
         remember(server=server if server and not url else None, libraries=list(library) or None)
     raise typer.Exit(code)

@@ -86,3 +86,35 @@ def zip_choice(members: Sequence[str], name: str) -> tuple[Reader, list[str]]:
                 return reader, chosen
     raise SourceError(f"{name}: holds no ratings file; expected a Letterboxd export zip (with ratings.csv), a Trakt "
                       "export zip (with ratings-movies.json …) or a zip holding one export file")
+
+
+class Forced:
+    """Recognisers that ask only the reader of one format chosen by hand (when detection guessed wrong): the
+    file is that format if its reader says so, even where a reader earlier in `READERS` would have claimed it."""
+
+    def __init__(self, name: str) -> None:
+        if name not in _BY_FORMAT:
+            raise SourceError(f"unknown format {name!r}; one of: {', '.join(FORMATS)}")
+        self.format, self.reader, self.label = name, _READER_OF[name], _BY_FORMAT[name].label
+        self.matched = False
+        self.seen: Kind | None = None  # what the reader took the file for instead (another of its formats)
+
+    def _keep(self, kind: Kind | None) -> Kind | None:
+        if kind is not None and kind.format != self.format:
+            self.seen, kind = kind, None
+        self.matched = self.matched or kind is not None
+        return kind
+
+    def csv(self, keys: frozenset[str], file_name: str) -> Kind | None:
+        recognise = self.reader.recognise_csv
+        return None if recognise is None else self._keep(recognise(keys, file_name))
+
+    def document(self, sample: str, file_name: str) -> Kind | None:
+        recognise = self.reader.recognise_document
+        return None if recognise is None else self._keep(recognise(sample, file_name))
+
+    def refusal(self, where: str) -> SourceError:
+        """`where` ("ratings.csv, line 1") does not fit the chosen format: say so, and what it looks like."""
+        seen = f" (it looks like {self.seen.description})" if self.seen is not None else ""
+        return SourceError(f"{where}: does not fit the chosen format, {self.label}{seen}; choose another format, or "
+                           "let the format be detected")
