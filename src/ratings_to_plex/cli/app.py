@@ -111,8 +111,33 @@ def version() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "--json" in args:
+        return _main_json(args)
     try:
         app(args=argv, prog_name="ratings-to-plex", standalone_mode=True)
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     return 0
+
+
+def _main_json(args: list[str]) -> int:
+    """With `--json`, click's own usage errors (an unknown option, a missing argument) end in the one JSON object
+    too: click's usage text on stderr as usual, `{"error", "exit_code": 2, "run_ids"}` on stdout."""
+    try:
+        code = app(args=args, prog_name="ratings-to-plex", standalone_mode=False)
+    except typer.TyperException as exc:  # typer's own click: UsageError and the other ClickExceptions
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc.format_message()}", markup=False)
+        state.update(run_ids=[], json_printed=False, message="")
+        _json_error(True, exc.format_message(), exc.exit_code)
+        return exc.exit_code
+    except typer.Abort:
+        err.print("Cancelled.", markup=False)
+        return 130
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    return code if isinstance(code, int) else 0
