@@ -239,6 +239,7 @@ def test_pin_is_asked_on_a_terminal_and_never_echoed(emu: Emulator, tmp_path: Pa
     seen = _read_until(fd, b"PIN for Teen: ")
     os.write(fd, b"1234\n")
     seen += _read_until(fd, None)
+    os.close(fd)  # the terminal's master side: the test process would otherwise keep it until it ends
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
     assert b"1234" not in seen  # the PIN is not echoed
