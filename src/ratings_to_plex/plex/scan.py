@@ -87,20 +87,25 @@ class PageScan:
             flying: dict[Future[tuple[list[LibraryItem], int]], tuple[int, int]] = {}
             try:
                 while True:
-                    while len(flying) < self.workers and (page := self._next_page()) is not None:
-                        i, start = page
-                        self.lists[i].next_start = start + self.page_size
-                        flying[pool.submit(self._fetch, self.lists[i].listing, start)] = page
+                    self._refill(pool, flying)
                     if not flying:
                         break
                     finished, _ = wait(flying, return_when=FIRST_COMPLETED)
                     for future in finished:
                         self._arrived(flying.pop(future), future.result())
+                    self._refill(pool, flying)  # the next pages go out before this thread indexes: no idle worker
                     self._hand_over(consume)
             except BaseException:
                 for future in flying:
                     future.cancel()
                 raise
+
+    def _refill(self, pool: ThreadPoolExecutor, flying: dict[Future[tuple[list[LibraryItem], int]], tuple[int, int]],
+                ) -> None:
+        while len(flying) < self.workers and (page := self._next_page()) is not None:
+            i, start = page
+            self.lists[i].next_start = start + self.page_size
+            flying[pool.submit(self._fetch, self.lists[i].listing, start)] = page
 
     def _arrived(self, page: tuple[int, int], result: tuple[list[LibraryItem], int]) -> None:
         (i, start), (items, total) = page, result
