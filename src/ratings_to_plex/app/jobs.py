@@ -98,7 +98,8 @@ def failure_message(exc: Exception, what: str = "job", interface: Interface = "c
 class JobRunner:
     """Starts jobs in daemon threads and keeps the recent ones, so a follower can ask for a job by id."""
 
-    def __init__(self, keep: int = 50) -> None:
+    def __init__(self, keep: int = 50, interface: Interface = "cli") -> None:
+        self._interface = interface  # whose words a failed job's advice is in (`advice`)
         self._jobs: dict[str, Job] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
@@ -128,7 +129,7 @@ class JobRunner:
         try:
             result = target(job)
         except Exception as exc:
-            job._end(JobState.FAILED, error=failure_message(exc, job.kind))
+            job._end(JobState.FAILED, error=failure_message(exc, job.kind, self._interface))
         else:
             job._end(JobState.CANCELLED if job.cancel.is_set() else JobState.DONE, result)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..app import AppSession, Connection, Job, JobRunner, Plan, RunSummary
 from ..app import account as plex_account
+from ..app.advice import worded
 from ..errors import AuthError, RatingsToPlexError, UsageError
 from ..security import register_secret
 from .signin import PinSignIn, PinState, start_pin
@@ -95,6 +96,7 @@ class Flow:
     url: str | None = None  # the URL typed on the token form (shown again after an error; not secret)
     file: StoredFile | None = None
     source: ReadResult | None = None
+    source_format: str | None = None  # the file step's "Read as" menu: a format chosen by hand; None: detected
     choices: Choices = field(default_factory=lambda: env_choices())
     plan: Plan | None = None
     rows: list[PreviewRow] = field(default_factory=list)  # the preview table, built once per plan
@@ -151,7 +153,7 @@ def start(flow: Flow, services: Services) -> None:
         elif token or plex_account.load_token():
             signed_in(flow, services, token or str(plex_account.load_token()), save=False)
     except RatingsToPlexError as exc:
-        flow.messages.append(("error", str(exc)))
+        flow.messages.append(("error", worded(exc, "web")))
 
 
 def offer_pin(flow: Flow, services: Services) -> None:

@@ -36,7 +36,7 @@ DRY_RUN: Final = "dry-run"
 def use_file(flow: Flow, services: Services, stored: StoredFile) -> None:
     """Read and check the new file (the old upload is deleted); a file that cannot be used is deleted at once."""
     try:
-        source = services.app.read([stored.path])[0]
+        source = services.app.read([stored.path], format=flow.source_format)[0]
     except BaseException:
         services.uploads.discard(stored)
         raise

@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..app import SOURCE_FORMATS
+from ..app.advice import worded
 from ..errors import RatingsToPlexError
 from . import flow as steps
 from . import jobs
@@ -46,7 +48,7 @@ def action(anchor: str = "") -> Callable[[Callable[[Request, Flow, Services], Aw
             try:
                 await step(request, _flow(request), services_of(request))
             except RatingsToPlexError as exc:
-                flash(browser_session(request), "error", str(exc))
+                flash(browser_session(request), "error", worded(exc, "web"))
             return RedirectResponse("/" + anchor, 303)
 
         return handler
@@ -68,7 +70,8 @@ async def index(request: Request) -> Response:
         flash(session, level, text)
     ctx = ctx_of(request)
     return ctx.render(request, "index.html", upload_limit=size_text(ctx.settings.max_upload_bytes),
-                      upload_limit_bytes=ctx.settings.max_upload_bytes, **context)
+                      upload_limit_bytes=ctx.settings.max_upload_bytes, source_formats=SOURCE_FORMATS,
+                      source_format=flow.source_format, **context)
 
 
 def _pop(flow: Flow) -> list[tuple[str, str]]:
@@ -128,10 +131,10 @@ async def upload(request: Request) -> Response:
     except RatingsToPlexError as exc:
         status = 413 if isinstance(exc, UploadTooLarge) else 400
         if wants_json:
-            return JSONResponse({"error": str(exc)}, status)
+            return JSONResponse({"error": worded(exc, "web")}, status)
         if "text/html" not in request.headers.get("accept", ""):
-            return PlainTextResponse(str(exc), status)
-        flash(browser_session(request), "error", str(exc))
+            return PlainTextResponse(worded(exc, "web"), status)
+        flash(browser_session(request), "error", worded(exc, "web"))
         return RedirectResponse("/#source", 303)
     if wants_json:
         return JSONResponse({"detected": detected_text(flow)})

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..app.advice import worded
 from ..errors import RatingsToPlexError
 from .backups import export, start_restore_preview, use_backup
 from .flow import Flow, Services
@@ -65,8 +66,8 @@ async def restore_upload(request: Request) -> Response:
         await _in_thread(use_backup, flow, services, stored)
     except RatingsToPlexError as exc:
         if "text/html" not in request.headers.get("accept", ""):
-            return PlainTextResponse(str(exc), 413 if isinstance(exc, UploadTooLarge) else 400)
-        flash(browser_session(request), "error", str(exc))
+            return PlainTextResponse(worded(exc, "web"), 413 if isinstance(exc, UploadTooLarge) else 400)
+        flash(browser_session(request), "error", worded(exc, "web"))
     return RedirectResponse("/#out", 303)
 
 

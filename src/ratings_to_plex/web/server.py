@@ -114,6 +114,7 @@ def stop_streams(app: Guard) -> None:
 def create_app(settings: WebSettings, *, routes: list[Route] | None = None) -> Guard:
     """The web UI as an ASGI app (Starlette behind the guard)."""
     from ..app import AppSession, JobRunner
+    from . import read_as
     from . import routes as flow_routes
     from . import routes_more as more_routes
     from .flow import Services, drop_flow
@@ -124,8 +125,8 @@ def create_app(settings: WebSettings, *, routes: list[Route] | None = None) -> G
                             trim_blocks=True, lstrip_blocks=True)
     imports = ImportFolder(settings.import_dir) if settings.import_dir is not None else None
     ctx = WebContext(settings, store, uploads, imports, templates)
-    services = Services(AppSession.default(workers=settings.workers, verify=settings.verify_tls), JobRunner(),
-                        uploads, imports)
+    services = Services(AppSession.default(workers=settings.workers, verify=settings.verify_tls),
+                        JobRunner(interface="web"), uploads, imports)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -143,6 +144,7 @@ def create_app(settings: WebSettings, *, routes: list[Route] | None = None) -> G
         Route("/login", login_submit, methods=["POST"]),
         *flow_routes.ROUTES,
         *more_routes.ROUTES,
+        *read_as.ROUTES,
         *(routes or []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
