@@ -24,6 +24,7 @@ from . import controller as c
 from .action import ActionArea
 from .events import CHECK
 from .form import Form
+from .format_menu import FormatMenu
 from .handlers import dispatch
 from .login_tab import LoginTab
 from .right import HISTORY_TAB, LOG_TAB, PREVIEW_TAB, RIGHT_TABS, RightColumn
@@ -98,6 +99,7 @@ class App(ctk.CTk):
                               on_connect=self._connect, on_open_link=self._open_link)
         self.source = SourceTab(self.tabs.tab("Source"), self.form, self.choose_file,
                                 lambda fmt, path: self.controller.export(self.form.request(), fmt, path))
+        self.read_as = FormatMenu(self.tabs.tab("Source"), self.controller.engine, self.form, self.set_source)
         self.filters = FiltersTab(self.tabs.tab("Filters"), self.form)
         self.options = OptionsTab(self.tabs.tab("Options"), self.form, list(POLICY_LABELS.values()))
         self.tabs.set("Login")
@@ -217,8 +219,7 @@ class App(ctk.CTk):
     def check_unfinished(self) -> None:
         """Offer to finish the chosen file's unfinished run on the chosen server (asked of a worker)."""
         request = self.form.request()
-        if not self.controller.check_unfinished(request.source, request.server) and \
-                CHECK in self.controller.busy:
+        if not self.controller.check_unfinished(request.source, request.server) and CHECK in self.controller.busy:
             self.after(150, self.check_unfinished)  # one is under way: ask again for the latest choice
 
     def _connect(self) -> None:

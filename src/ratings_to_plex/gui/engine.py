@@ -30,6 +30,7 @@ class Engine:
         self._session = session
         self._where = (journal_path, report_dir)
         self._account_token = account_token  # reaches Plex Discover for a URL connection (the demo's emulator)
+        self.source_format: str | None = None  # the Source tab's "Read as" menu: None detects (format_menu.py)
 
     def _note(self, name: str) -> None:
         thread = threading.current_thread()
@@ -147,7 +148,7 @@ class Engine:
     # -- the sync itself ----------------------------------------------------------------------------------
     def read_ratings(self, path: Path) -> ReadResult:
         self._note("read_ratings")
-        return self.session.read([path])[0]
+        return self.session.read([path], format=self.source_format)[0]
 
     def prepare_plan(self, conn: Connection, source: ReadResult, options: SyncOptions,
                      log: Callable[[str], None]) -> Plan:

@@ -1,0 +1,52 @@
+"""The Source tab's "Read as" menu (issue 13): a format chosen by hand for when detection guesses wrong — the same
+choice as the web UI's file step and the CLI's `sync --format`.
+
+"Detect automatically" (the default) reads as before. Another entry makes the engine read only with that format's
+reader (`AppSession.read(format=…)`): the chosen file is read again at once, and a file that does not fit is
+refused on the Source tab with the readers' one-line message (file, line, problem). The choice stays for the next
+file too, as a menu's value does.
+"""
+
+from __future__ import annotations
+
+import tkinter as tk
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+import customtkinter as ctk
+
+from ..app import SOURCE_FORMATS
+from .engine import Engine
+from .form import Form
+from .widgets import PAD, label, option_menu
+
+DETECT: Final = "Detect automatically"
+ROW: Final = 10  # the Source tab's grid row, under Restore from backup (restore_ui.GRID_ROW)
+_BY_LABEL: Final = {label_: name for name, label_ in SOURCE_FORMATS}
+
+
+class FormatMenu:
+    """`Read as [Detect automatically ▾]` on the Source tab; `reload(path)` reads the current file again."""
+
+    def __init__(self, tab: ctk.CTkFrame, engine: Engine, form: Form, reload: Callable[[Path], Any], *,
+                 row: int = ROW) -> None:
+        self.engine, self.source_path, self.reload = engine, form.source_path, reload
+        self.frame = ctk.CTkFrame(tab, fg_color="transparent")
+        self.frame.grid(row=row, column=0, sticky="w", padx=PAD, pady=(PAD, 0))
+        label(self.frame, "Read as").grid(row=0, column=0, sticky="w")
+        self.choice = tk.StringVar(tab, DETECT)
+        self.menu = option_menu(self.frame, self.choice, [DETECT, *_BY_LABEL], command=self._chosen, width=230,
+                                dynamic_resizing=False)
+        self.menu.grid(row=0, column=1, sticky="w", padx=(8, 0))
+
+    @property
+    def format(self) -> str | None:
+        """The chosen format's name, None for "Detect automatically"."""
+        return _BY_LABEL.get(self.choice.get())
+
+    def _chosen(self, _value: str) -> None:
+        self.engine.source_format = self.format
+        path = self.source_path.get()
+        if path:
+            self.reload(Path(path))

@@ -1,0 +1,56 @@
+"""Issue 13 in the desktop app: the Source tab's "Read as" menu overrides detection (the same choice as the web
+UI's and `sync --format`), re-reads the chosen file at once, and a file that does not fit is refused on the Source
+tab in one line. Under Xvfb, with screenshots (test-artifacts/gui/ux2_*), at 100, 150 and 200 %."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ratings_to_plex.gui.format_menu import DETECT
+
+from .test_gui import Driver, clipped, display  # noqa: F401 - the session's Xvfb
+
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("display")]
+BOTH = ("Const,Your Rating,Title,Year,imdbID,Rating\n"  # IMDb's and the Letterboxd import's readers both take it
+        "tt0111161,9,The Shawshank Redemption,1994,tt0111161,2.5\n")
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
+def test_read_as_menu_overrides_detection_on_the_source_tab(tmp_path: Path, scale: float) -> None:
+    export = tmp_path / "mine.csv"
+    export.write_text(BOTH, encoding="utf-8")
+    d = Driver(scale, f"ux2_{round(scale * 100)}")
+    app = d.app
+    try:
+        menu = app.read_as
+        assert menu.choice.get() == DETECT and menu.format is None
+        assert "Letterboxd import CSV" in menu.menu.cget("values")
+
+        def detected() -> str:
+            return str(app.source.detected.cget("text"))
+
+        app.set_source(export)
+        d.pump(until=lambda: "IMDb ratings" in detected() and d.idle(), what="the detected IMDb file")
+        menu.menu.set("Letterboxd import CSV")
+        menu._chosen("Letterboxd import CSV")  # what choosing the entry calls
+        d.pump(until=lambda: "Letterboxd import CSV" in detected() and d.idle(), what="the file read again")
+        assert app.controller.engine.source_format == "letterboxd_import"
+        app.show_tab("Source")
+        d.pump(0.2)
+        if scale == 1.0:
+            assert clipped(app) == []
+        d.shot("source_read_as")
+        menu.menu.set("TMDb ratings")
+        menu._chosen("TMDb ratings")
+        d.pump(until=lambda: "does not fit the chosen format, TMDb ratings" in detected() and d.idle(),
+               what="the refusal")
+        assert "mine.csv, line 1" in detected()
+        d.shot("source_read_as_refused")
+        menu.menu.set(DETECT)
+        menu._chosen(DETECT)
+        d.pump(until=lambda: "IMDb ratings" in detected() and d.idle(), what="detection again")
+        assert app.controller.engine.source_format is None
+    finally:
+        d.close()
