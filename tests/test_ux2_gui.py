@@ -42,6 +42,13 @@ def test_read_as_menu_overrides_detection_on_the_source_tab(tmp_path: Path, scal
         if scale == 1.0:
             assert clipped(app) == []
         d.shot("source_read_as")
+        canvas = menu.frame.master._parent_canvas  # the Source tab scrolls: its last row is always reachable
+        canvas.yview_moveto(1.0)
+        d.pump(0.2)
+        top, bottom = canvas.winfo_rooty(), canvas.winfo_rooty() + canvas.winfo_height()
+        assert top <= menu.menu.winfo_rooty() and menu.menu.winfo_rooty() + menu.menu.winfo_height() <= bottom + 1
+        d.shot("source_scrolled")
+        canvas.yview_moveto(0.0)
         menu.menu.set("TMDb ratings")
         menu._chosen("TMDb ratings")
         d.pump(until=lambda: "does not fit the chosen format, TMDb ratings" in detected() and d.idle(),

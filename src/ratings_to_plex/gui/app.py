@@ -24,7 +24,7 @@ from . import controller as c
 from .action import ActionArea
 from .events import CHECK
 from .form import Form
-from .format_menu import FormatMenu
+from .format_menu import FormatMenu, scrolled
 from .handlers import dispatch
 from .login_tab import LoginTab
 from .right import HISTORY_TAB, LOG_TAB, PREVIEW_TAB, RIGHT_TABS, RightColumn
@@ -97,9 +97,9 @@ class App(ctk.CTk):
         self.login = LoginTab(self.tabs.tab("Login"), self.form, on_sign_in=self.controller.sign_in,
                               on_cancel=self.controller.cancel_sign_in, on_sign_out=self.controller.sign_out,
                               on_connect=self._connect, on_open_link=self._open_link)
-        self.source = SourceTab(self.tabs.tab("Source"), self.form, self.choose_file,
+        self.source = SourceTab(scrolled(self.tabs.tab("Source")), self.form, self.choose_file,
                                 lambda fmt, path: self.controller.export(self.form.request(), fmt, path))
-        self.read_as = FormatMenu(self.tabs.tab("Source"), self.controller.engine, self.form, self.set_source)
+        self.read_as = FormatMenu(self.source.choose.master, self.controller.engine, self.form, self.set_source)
         self.filters = FiltersTab(self.tabs.tab("Filters"), self.form)
         self.options = OptionsTab(self.tabs.tab("Options"), self.form, list(POLICY_LABELS.values()))
         self.tabs.set("Login")
