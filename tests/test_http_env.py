@@ -31,7 +31,12 @@ def test_netrc_is_read_once_per_server_and_used(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("NETRC", str(netrc))
     calls: list[str] = []
     real = http.get_netrc_auth
-    monkeypatch.setattr(http, "get_netrc_auth", lambda url: calls.append(url) or real(url))
+
+    def counted(url: str) -> tuple[str, str] | None:
+        calls.append(url)
+        return real(url)
+
+    monkeypatch.setattr(http, "get_netrc_auth", counted)
     session = make_session()
     first = session.prepare_request(requests.Request("GET", URLS[0]))
     again = session.prepare_request(requests.Request("GET", URLS[2]))

@@ -61,7 +61,11 @@ def test_every_thread_returns_only_after_its_mark_is_committed(tmp_path: Path) -
             seen_uncommitted.append(c.item.rating_key)
         recorder.after(Outcome(c, UPDATED, True, False))
 
-    threads = [threading.Thread(target=lambda chunk=changes[i::16]: [write(c) for c in chunk]) for i in range(16)]
+    def write_all(chunk: list[Change]) -> None:
+        for c in chunk:
+            write(c)
+
+    threads = [threading.Thread(target=write_all, args=(changes[i::16],)) for i in range(16)]
     for t in threads:
         t.start()
     for t in threads:
