@@ -32,7 +32,7 @@ def test_netrc_is_read_once_per_server_and_used(monkeypatch: pytest.MonkeyPatch,
     calls: list[str] = []
     real = http.get_netrc_auth
 
-    def counted(url: str) -> tuple[str, str] | None:
+    def counted(url: str) -> object:
         calls.append(url)
         return real(url)
 
