@@ -48,8 +48,8 @@ from .events import (
     Status,
 )
 from .export_jobs import ExportJobs
-from .household_jobs import HouseholdJobs
 from .journal_jobs import WRITE_JOBS, JournalJobs, _UndoEntry, finished_event
+from .restore_jobs import RestoreJobs
 from .state import RunRequest
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class _PlanEntry:
     client: Connection
 
 
-class Controller(HouseholdJobs, JournalJobs, ExportJobs):
+class Controller(RestoreJobs, JournalJobs, ExportJobs):
     """Owns the engine state of one window (token, servers, source, plans) and the worker threads."""
 
     def __init__(self, engine: Engine | None = None) -> None:

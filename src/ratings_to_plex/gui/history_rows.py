@@ -58,6 +58,9 @@ def history_row(run: RunInfo, server: str | None = None) -> HistoryRow:
     if run.kind == "undo":
         what = f"undo of run {run.undo_of}"
         about = f"Undo of run {run.undo_of}"
+    elif run.kind == "restore":
+        what = f"restore of {Path(run.file).name}" if run.file else "restore of a backup"
+        about = what.capitalize()
     else:
         what = Path(run.file).name if run.file else run.kind
         about = f"Sync of {what}"

@@ -1,0 +1,61 @@
+"""Restore from a JSON backup, the worker side (no Tk): read the backup, plan it on the chosen server, and hand the
+window the same Preview rows a sync shows (issue 15).
+
+The restore plan is stored as the window's current plan under the request's key (the form's file is the backup), so
+the window's Update button writes it through the one write path (`Engine.execute_plan` → `AppSession.write`):
+journaled as a restore, undoable from History like any run. Nothing is written by the preview itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..app.rows import plan_rows
+from ..errors import UsageError
+from .events import PLAN, Log, PlanReady, Status
+from .household_jobs import HouseholdJobs
+from .journal_jobs import WRITE_JOBS
+
+if TYPE_CHECKING:
+    from .state import RunRequest
+
+
+class RestoreJobs(HouseholdJobs):
+    """A mixin of `Controller`: the restore preview (its write is the ordinary run of the current plan)."""
+
+    _plan_generation: int
+
+    def restore_preview(self, request: RunRequest) -> bool:
+        """Plan the backup `request.source` on `request.server` (its chosen libraries, else the backup's)."""
+        return self._spawn(PLAN, self._restore_preview, request, exclusive=WRITE_JOBS)
+
+    def _restore_preview(self, request: RunRequest) -> None:
+        from .controller import _PlanEntry  # here: the controller module imports this one
+
+        if request.server is None or request.source is None:
+            raise UsageError("Sign in and choose a server on the Login tab first.")
+        with self._lock:
+            generation = self._plan_generation
+            self._plan = None
+        self.post(Status(f"Reading the backup {request.source.name}…", "busy"))
+        backup = self.engine.read_backup(request.source)
+        conn = self._client_for(request.server)
+        self.post(Status(f"Reading your library on {request.server}…", "busy"))
+        libraries = () if request.all_libraries else request.libraries
+        plan = self.engine.plan_restore(conn, backup, libraries)
+        names = conn.library_names([ch.item.section_id for ch in plan.changes]) if len(plan.libraries) > 1 \
+            else None
+        rows = tuple(plan_rows(plan, names))
+        entry = _PlanEntry(request.plan_key(), plan, conn)
+        with self._lock:
+            if generation != self._plan_generation:
+                return  # cancelled meanwhile
+            self._plan = entry
+        writes = len(plan.writes)
+        self.post(PlanReady(entry.key, rows, writes, request.server, tuple(plan.libraries), True))
+        self.post(Log(f"Restore preview of {request.source.name}: {writes} change{'s' if writes != 1 else ''} "
+                      f"would make {request.server}'s ratings what the backup says."))
+        self.post(Status(f"Restore from {request.source.name}: review the {writes} change"
+                         f"{'s' if writes != 1 else ''} in Preview, then press Write to apply them." if writes else
+                         f"Restore from {request.source.name}: the ratings already match the backup.",
+                         "info" if writes else "ok"))
