@@ -1,7 +1,8 @@
 """The desktop app's Export (JSON backup) and "Restore from backup…" (issue 15), under Xvfb against the emulator:
 export → change ratings with a sync → restore previews the changes in the Preview table → Update writes them →
 Plex's ratings equal the backup's, item for item; the restore is journaled and can be undone from History; every
-engine call ran in a worker. Screenshots: test-artifacts/gui/restore_*.png."""
+engine call ran in a worker. History opens a past run's unmatched CSV and run log.
+Screenshots: test-artifacts/gui/restore_*.png."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_export_then_restore_from_backup_is_exact_and_undoable(display: str, emu
         changed = user_state(emu)
         assert changed != before
 
-        assert app.right_column.restore.button.winfo_manager() == "pack"  # in History, beside Undo
+        assert app.right_column.extras.restore.winfo_manager() == "pack"  # in History
         start_restore(app, backup)  # what the button does once the backup is chosen in the file dialog
         d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the restore preview")
         assert app.right.get() == PREVIEW_TAB
@@ -69,13 +70,23 @@ def test_export_then_restore_from_backup_is_exact_and_undoable(display: str, emu
         d.pump(until=lambda: d.idle() and len(app.history.rows) >= 2, what="History")
         restore_run = app.history.rows[0]
         assert restore_run.undoable, restore_run.blocker
+        extras = app.right_column.extras
+        sync_run = app.history.rows[1]
+        app.history.select(sync_run.run_id)  # a past run's reports, from History
+        d.pump(until=lambda: d.idle() and str(extras.open_log.cget("state")) == "normal", what="the reports")
+        assert str(extras.open_csv.cget("state")) == "normal"
+        extras.open_csv.invoke()
+        extras.open_log.invoke()
+        assert d.opened[-2].name.startswith("Unmatched_") and d.opened[-2].is_file()
+        assert d.opened[-1].is_file() and d.opened[-1].suffix == ".log", d.opened[-1]
+        d.shot("04_history_reports")
         app.history.select(restore_run.run_id)
         app.history.undo.invoke()
         d.pump(until=lambda: app.history.confirm.winfo_ismapped() and d.idle(), what="the undo question")
-        d.shot("04_undo_the_restore")
+        d.shot("05_undo_the_restore")
         app.history.restore.invoke()
         d.pump(until=lambda: d.idle() and d.status().startswith("Undone"), what="the undo")
         assert {k: v[0] for k, v in user_state(emu).items()} == {k: v[0] for k, v in changed.items()}
-        no_engine_call_on_tk_thread(d, "export_ratings", "read_backup", "plan_restore", "execute_plan")
+        no_engine_call_on_tk_thread(d, "export_ratings", "read_backup", "plan_restore", "execute_plan", "reports")
     finally:
         d.close()

@@ -12,6 +12,7 @@ from . import controller as c
 from .coalesce import held
 from .events import HISTORY, UNDO_PLAN, AccountKnown, HistoryLoaded, JournalDamaged, UndoPlanned, Unfinished
 from .journal_jobs import WRITE_JOBS
+from .restore_ui import HANDLERS as REPORT_HANDLERS
 from .state import Remembered, scale_factor
 from .user_picker import HANDLERS as USER_HANDLERS
 from .widgets import enable
@@ -228,7 +229,7 @@ HANDLERS: dict[type, Callable[[Any, Any], None]] = {
     c.SourceLoaded: source_loaded, c.PlanReady: plan_ready, c.RunStarted: run_started,
     c.RunFinished: run_finished, c.Failed: failed, HistoryLoaded: history_loaded, UndoPlanned: undo_planned,
     Unfinished: unfinished, JournalDamaged: journal_damaged, AccountKnown: account_known,
-    **USER_HANDLERS,
+    **USER_HANDLERS, **REPORT_HANDLERS,
 }
 
 

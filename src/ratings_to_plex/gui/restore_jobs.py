@@ -1,5 +1,5 @@
-"""Restore from a JSON backup, the worker side (no Tk): read the backup, plan it on the chosen server, and hand the
-window the same Preview rows a sync shows (issue 15).
+"""Restore from a JSON backup (and a past run's reports, for History), the worker side (no Tk): read the backup,
+plan it on the chosen server, and hand the window the same Preview rows a sync shows (issue 15).
 
 The restore plan is stored as the window's current plan under the request's key (the form's file is the backup), so
 the window's Update button writes it through the one write path (`Engine.execute_plan` → `AppSession.write`):
@@ -8,7 +8,9 @@ journaled as a restore, undoable from History like any run. Nothing is written b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 from ..app.rows import plan_rows
 from ..errors import UsageError
@@ -18,6 +20,16 @@ from .journal_jobs import WRITE_JOBS
 
 if TYPE_CHECKING:
     from .state import RunRequest
+
+REPORTS: Final = "reports"
+
+
+@dataclass(frozen=True)
+class ReportsFound:
+    """Run `run_id`'s reports still on disk, by name (`unmatched_csv`, `run_log`): `AppSession.reports`."""
+
+    run_id: int
+    paths: dict[str, Path]
 
 
 class RestoreJobs(HouseholdJobs):
@@ -59,3 +71,11 @@ class RestoreJobs(HouseholdJobs):
                          f"{'s' if writes != 1 else ''} in Preview, then press Write to apply them." if writes else
                          f"Restore from {request.source.name}: the ratings already match the backup.",
                          "info" if writes else "ok"))
+
+    def find_reports(self, run_id: int) -> bool:
+        """Which of run `run_id`'s reports (unmatched CSV, run log) are still on disk, for History's buttons."""
+        return self._spawn(REPORTS, self._find_reports, run_id)
+
+    def _find_reports(self, run_id: int) -> None:
+        run = self.engine.journal_run(run_id)
+        self.post(ReportsFound(run_id, self.engine.reports(run)))

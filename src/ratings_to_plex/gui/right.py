@@ -36,9 +36,9 @@ class RightColumn:
         self.preview = PreviewPanel(self.tabs.tab(PREVIEW_TAB))
         self.history = HistoryPanel(self.tabs.tab(HISTORY_TAB), on_refresh=on_refresh, on_undo=on_undo,
                                     on_confirm=on_confirm_undo, on_finish=on_finish)
-        from .restore_ui import RestoreButton  # here: restore_ui imports this module
+        from .restore_ui import HistoryExtras  # here: restore_ui imports this module
 
-        self.restore = RestoreButton(self.history.undo.master)  # beside Undo and Finish
+        self.extras = HistoryExtras(self.tabs.tab(HISTORY_TAB), self.history)  # reports, restore from backup
 
     def show_banner(self) -> None:
         """Under the tabs, not over them: the two columns' tabs stay in line (the log keeps its end in view)."""
