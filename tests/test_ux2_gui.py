@@ -1,6 +1,7 @@
 """Issue 13 in the desktop app: the Source tab's "Read as" menu overrides detection (the same choice as the web
 UI's and `sync --format`), re-reads the chosen file at once, and a file that does not fit is refused on the Source
-tab in one line. Under Xvfb, with screenshots (test-artifacts/gui/ux2_*), at 100, 150 and 200 %."""
+tab in one line. The Login and Source tabs scroll, so at 200 % on a 1280×900 screen nothing on them is out of
+reach. Under Xvfb (1280×900), with screenshots (test-artifacts/gui/ux2_*), at 100, 150 and 200 %."""
 
 from __future__ import annotations
 
@@ -59,5 +60,39 @@ def test_read_as_menu_overrides_detection_on_the_source_tab(tmp_path: Path, scal
         menu._chosen(DETECT)
         d.pump(until=lambda: "IMDb ratings" in detected() and d.idle(), what="detection again")
         assert app.controller.engine.source_format is None
+    finally:
+        d.close()
+
+
+def _reachable(d: Driver, widget: object, name: str) -> None:
+    """Scrolled to the end, `widget` (the tab's last control) is inside the tab's visible area."""
+    frame = widget
+    while not hasattr(frame, "_parent_canvas"):
+        frame = frame.master  # type: ignore[attr-defined]
+    canvas = frame._parent_canvas
+    canvas.yview_moveto(1.0)
+    d.pump(0.2)
+    top, bottom = canvas.winfo_rooty(), canvas.winfo_rooty() + canvas.winfo_height()
+    y, h = widget.winfo_rooty(), widget.winfo_height()  # type: ignore[attr-defined]
+    assert widget.winfo_ismapped() and top <= y and y + h <= bottom + 1, name  # type: ignore[attr-defined]
+    d.shot(name)
+    canvas.yview_moveto(0.0)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
+def test_login_and_source_tabs_scroll_to_their_last_control(scale: float) -> None:
+    d = Driver(scale, f"ux2_{round(scale * 100)}")
+    app = d.app
+    try:
+        app.show_tab("Login")
+        app.login.toggle_advanced(True)  # the tallest Login tab: URL and token fields open
+        d.pump(0.2)
+        if scale == 1.0:
+            assert clipped(app) == []
+        d.shot("login_top")
+        _reachable(d, app.login.connect, "login_end")
+        app.show_tab("Source")
+        d.pump(0.2)
+        _reachable(d, app.read_as.menu, "source_end")
     finally:
         d.close()

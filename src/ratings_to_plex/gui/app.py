@@ -94,7 +94,7 @@ class App(ctk.CTk):
         for name in TAB_NAMES:
             self.tabs.add(name)
         self.general = GeneralTab(self.tabs.tab("General"), self.form, __version__, self._on_theme, self._on_scale)
-        self.login = LoginTab(self.tabs.tab("Login"), self.form, on_sign_in=self.controller.sign_in,
+        self.login = LoginTab(scrolled(self.tabs.tab("Login")), self.form, on_sign_in=self.controller.sign_in,
                               on_cancel=self.controller.cancel_sign_in, on_sign_out=self.controller.sign_out,
                               on_connect=self._connect, on_open_link=self._open_link)
         self.source = SourceTab(scrolled(self.tabs.tab("Source")), self.form, self.choose_file,
