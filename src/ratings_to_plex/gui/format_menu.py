@@ -25,7 +25,7 @@ from .form import Form
 from .widgets import PAD, label, option_menu
 
 DETECT: Final = "Detect automatically"
-ROW: Final = 10  # the Source tab's grid row, under Restore from backup (restore_ui.GRID_ROW)
+ROW: Final = 10  # the Source tab's last grid row (SourceTab uses 0-8: the file, then Export and its links)
 _BY_LABEL: Final = {label_: name for name, label_ in SOURCE_FORMATS}
 
 
