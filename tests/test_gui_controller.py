@@ -28,7 +28,7 @@ from .test_journal_helpers import csv_from_library, user_state
 pytestmark = pytest.mark.gui
 
 
-def drain_until(ctl: c.Controller, predicate: Any, timeout: float = 5.0) -> list[Any]:
+def drain_until(ctl: c.Controller, predicate: Any, timeout: float = 30.0) -> list[Any]:
     """Collect events until one satisfies `predicate` and no job is busy."""
     seen: list[Any] = []
     deadline = time.monotonic() + timeout
