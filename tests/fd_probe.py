@@ -82,16 +82,18 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         fh.write("\n".join(lines) + "\n")
 
 
-def _chain(obj: object, depth: int = 6) -> str:
+def _chain(obj: object, skip: set[int], depth: int = 12) -> str:
     """A referrer path (type names) from `obj` up towards whatever keeps it alive."""
     import gc
     import types
 
     names = [type(obj).__name__]
-    seen = {id(obj)}
+    seen = set(skip) | {id(obj)}
     for _ in range(depth):
-        refs = [r for r in gc.get_referrers(obj) if id(r) not in seen and not isinstance(r, (types.FrameType, list))
-                and r is not _chain.__globals__]
+        found = gc.get_referrers(obj)
+        seen.add(id(found))
+        refs = [r for r in found if id(r) not in seen and not isinstance(r, types.FrameType)]
+        seen.add(id(refs))
         if not refs:
             break
         obj = refs[0]
@@ -99,9 +101,15 @@ def _chain(obj: object, depth: int = 6) -> str:
         label = type(obj).__name__
         if isinstance(obj, dict):
             owner = [r for r in gc.get_referrers(obj) if getattr(r, "__dict__", None) is obj]
+            seen.add(id(owner))
             label = f"dict-of-{type(owner[0]).__name__}" if owner else "dict"
         if isinstance(obj, types.ModuleType):
             label = f"module {obj.__name__}"
+        if isinstance(obj, types.FunctionType):
+            label = f"function {obj.__qualname__}"
+        if isinstance(obj, types.CellType):
+            label = "cell(" + ",".join(f"{type(r).__name__}:{getattr(r, '__qualname__', '')}"
+                                       for r in gc.get_referrers(obj)[:3]) + ")"
         names.append(label)
     return " <- ".join(names)
 
@@ -116,7 +124,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     before = len(_fds())
     alive = [o for o in gc.get_objects() if isinstance(o, (socket.socket, sqlite3.Connection))]
-    chains = Counter(_chain(o) for o in alive if not (isinstance(o, socket.socket) and o.fileno() < 0))
+    chains: Counter[str] = Counter()
+    skip = {id(alive), id(chains)}
+    for o in alive:
+        if not (isinstance(o, socket.socket) and o.fileno() < 0):
+            chains[_chain(o, skip)] += 1
     gc.collect()
     lines = [f"fds before gc.collect={before}, after={len(_fds())}", "== what holds the live sockets/sqlite =="]
     lines += [f"{n:5d} {c}" for c, n in chains.most_common(30)]

@@ -144,6 +144,7 @@ class Driver:
         with contextlib.suppress(tk.TclError):
             self.app.close()
         ctk.set_widget_scaling(1.0)
+        gc.unfreeze()  # a library scan froze the live window: unfrozen, its garbage is collectable on this thread
         gc.collect()  # the closed window's Tk fonts and variables are freed here, not later in a worker thread
 
 
