@@ -31,6 +31,11 @@ INSECURE_OPT = typer.Option(False, "--insecure-skip-tls-verify", envvar="RATINGS
                             help="Do not check the server's TLS certificate (self-signed local servers only).")
 JSON_OPT = typer.Option(False, "--json", help="Print one JSON object on stdout; everything else goes to stderr.")
 YES_OPT = typer.Option(False, "--yes", "-y", envvar="RATINGS_TO_PLEX_YES", help="Write without asking.")
+LIBRARY_OPT = typer.Option([], "--library", "-l", help="Library name or key; repeat for several.")
+DRY_RUN_OPT = typer.Option(False, "--dry-run", help="Show what would change and write nothing.")
+REPORT_DIR_OPT = typer.Option(None, "--report-dir", envvar="RATINGS_TO_PLEX_REPORT_DIR", help="Folder for the run log.")
+WORKERS_OPT = typer.Option(DEFAULT_WORKERS, "--workers", envvar="RATINGS_TO_PLEX_WORKERS", min=1, max=64,
+                           help="Concurrent writes.")
 
 
 def make_session(report_dir: Path | None, workers: int = DEFAULT_WORKERS, insecure: bool = False) -> AppSession:

@@ -15,8 +15,11 @@ from ..app import DEFAULT_WORKERS, RunStatus, SyncOptions
 from ..errors import UsageError
 from .app import app, err, friendly_errors, out
 from .common import (
+    DRY_RUN_OPT,
     INSECURE_OPT,
     JSON_OPT,
+    LIBRARY_OPT,
+    REPORT_DIR_OPT,
     SERVER_OPT,
     TOKEN_OPT,
     URL_OPT,
@@ -38,13 +41,12 @@ def copy_ratings(
     url: str = URL_OPT,
     token: str = TOKEN_OPT,
     server: str = SERVER_OPT,
-    library: list[str] = typer.Option([], "--library", "-l", help="Library name or key; repeat for several."),
+    library: list[str] = LIBRARY_OPT,
     all_libraries: bool = typer.Option(False, "--all-libraries", help="Copy in every movie and TV library."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and write nothing."),
+    dry_run: bool = DRY_RUN_OPT,
     yes: bool = YES_OPT,
     as_json: bool = JSON_OPT,
-    report_dir: Path = typer.Option(None, "--report-dir", envvar="RATINGS_TO_PLEX_REPORT_DIR",
-                                    help="Folder for the run log."),
+    report_dir: Path = REPORT_DIR_OPT,
     insecure: bool = INSECURE_OPT,
 ) -> None:
     """Give one Plex Home user's ratings to another (the receiver's other ratings stay); undoable.

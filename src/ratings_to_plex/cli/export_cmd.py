@@ -11,7 +11,10 @@ from ..app import DEFAULT_WORKERS, RunStatus, SyncOptions
 from ..app.backup import FORMATS
 from .app import app, err, friendly_errors, out
 from .common import (
+    DRY_RUN_OPT,
     INSECURE_OPT,
+    LIBRARY_OPT,
+    REPORT_DIR_OPT,
     SERVER_OPT,
     TOKEN_OPT,
     URL_OPT,
@@ -33,7 +36,7 @@ def export_command(
     url: str = URL_OPT,
     token: str = TOKEN_OPT,
     server: str = SERVER_OPT,
-    library: list[str] = typer.Option([], "--library", "-l", help="Library name or key; repeat for several."),
+    library: list[str] = LIBRARY_OPT,
     all_libraries: bool = typer.Option(False, "--all-libraries", help="Export every movie and TV library."),
     fmt: str = typer.Option("json", "--format", "-f", help="json (a full backup for `restore`) | letterboxd "
                             "(Letterboxd's import CSV, Rating10) | imdb | csv."),
@@ -70,10 +73,9 @@ def restore(
     server: str = SERVER_OPT,
     library: list[str] = typer.Option([], "--library", "-l", help="Restore into these libraries instead of the "
                                       "backup's own (name or key; repeat for several)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and write nothing."),
+    dry_run: bool = DRY_RUN_OPT,
     yes: bool = YES_OPT,
-    report_dir: Path = typer.Option(None, "--report-dir", envvar="RATINGS_TO_PLEX_REPORT_DIR",
-                                    help="Folder for the run log."),
+    report_dir: Path = REPORT_DIR_OPT,
     insecure: bool = INSECURE_OPT,
     user: str = USER_OPT,
 ) -> None:

@@ -13,7 +13,6 @@ from rich import box
 from rich.table import Table
 
 from ..app import (
-    DEFAULT_WORKERS,
     AppSession,
     Change,
     Connection,
@@ -28,9 +27,11 @@ from .app import app, err, friendly_errors, out
 from .common import (
     INSECURE_OPT,
     JSON_OPT,
+    REPORT_DIR_OPT,
     SERVER_OPT,
     TOKEN_OPT,
     URL_OPT,
+    WORKERS_OPT,
     YES_OPT,
     combined,
     confirm_write,
@@ -137,10 +138,8 @@ def undo(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be restored and write nothing."),
     yes: bool = YES_OPT,
     as_json: bool = JSON_OPT,
-    report_dir: Path = typer.Option(None, "--report-dir", envvar="RATINGS_TO_PLEX_REPORT_DIR",
-                                    help="Folder for the run log."),
-    workers: int = typer.Option(DEFAULT_WORKERS, "--workers", envvar="RATINGS_TO_PLEX_WORKERS", min=1, max=64,
-                                help="Concurrent writes."),
+    report_dir: Path = REPORT_DIR_OPT,
+    workers: int = WORKERS_OPT,
     insecure: bool = INSECURE_OPT,
     user: str = USER_OPT,
 ) -> None:

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from ..app import (
-    DEFAULT_WORKERS,
     DISCOVER_LIBRARY,
     DISCOVER_SECTION,
     SOURCE_FORMATS,
@@ -32,6 +31,7 @@ from .common import (
     SERVER_OPT,
     TOKEN_OPT,
     URL_OPT,
+    WORKERS_OPT,
     YES_OPT,
     combined,
     confirm_write,
@@ -172,8 +172,7 @@ def sync(
     as_json: bool = JSON_OPT,
     report_dir: Path = typer.Option(None, "--report-dir", envvar="RATINGS_TO_PLEX_REPORT_DIR",
                                     help="Folder for logs and the unmatched CSV."),
-    workers: int = typer.Option(DEFAULT_WORKERS, "--workers", envvar="RATINGS_TO_PLEX_WORKERS", min=1, max=64,
-                                help="Concurrent writes."),
+    workers: int = WORKERS_OPT,
     lookup: str = typer.Option("auto", "--lookup", envvar="RATINGS_TO_PLEX_LOOKUP",
                                help="auto | scan (list the libraries) | per-row (one lookup per id)."),
     insecure: bool = INSECURE_OPT,
