@@ -1,11 +1,18 @@
-"""Helpers for emulator tests: a requests.Session that sends plexapi's hard-coded plex.tv calls to an emulator."""
+"""Helpers for emulator tests: a requests.Session that sends plexapi's hard-coded plex.tv calls to an emulator, and
+an emulator that stands in for plex.tv for one test."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import requests
 from requests.adapters import HTTPAdapter
+
+from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.plex.plextv import PLEXTV_ENV
 
 PLEX_TV = "https://plex.tv"
 
@@ -28,3 +35,12 @@ def plextv_session(base_url: str) -> requests.Session:
     session = requests.Session()
     session.mount(PLEX_TV, _RedirectAdapter(base_url))
     return session
+
+
+@contextmanager
+def plextv_emulator(monkeypatch: pytest.MonkeyPatch, config: EmulatorConfig) -> Iterator[Emulator]:
+    """A running emulator that is also the test's plex.tv (PLEXTV_ENV points at it until the test ends), so sign-in
+    and server discovery never leave 127.0.0.1."""
+    with Emulator(config) as e:
+        monkeypatch.setenv(PLEXTV_ENV, e.url)
+        yield e

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
-from tests.web_support import Browser, WebServer, messages, no_real_plextv  # noqa: F401 - autouse fixture
+from tests.emulator_fixtures import plextv_emulator
+from tests.web_support import Browser, WebServer, messages, no_real_plextv, web_fixture  # noqa: F401 - fixtures
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 BOTH = (b"Const,Your Rating,Title,Year,imdbID,Rating\n"  # IMDb's and the Letterboxd import's readers both take it
@@ -23,15 +23,8 @@ CLI_FLAGS = re.compile(r"--[a-z]")
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=50, shows=2, seed=3)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
+    with plextv_emulator(monkeypatch, EmulatorConfig(movies=50, shows=2, seed=3)) as e:
         yield e
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    with WebServer() as server:
-        yield server
 
 
 def detected(page: str) -> str:

@@ -18,25 +18,18 @@ from ratings_to_plex.app import JobRunner
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.export import ExportResult
 from ratings_to_plex.plex.client import PlexClient
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from ratings_to_plex.web.backups import export
 from ratings_to_plex.web.flow import Flow, Services
 from ratings_to_plex.web.uploads import UploadArea
+from tests.emulator_fixtures import plextv_emulator
 from tests.test_journal_helpers import csv_from_library
-from tests.web_support import Browser, WebServer, messages, no_real_plextv  # noqa: F401 - autouse fixture
+from tests.web_support import Browser, WebServer, messages, no_real_plextv, web_fixture  # noqa: F401 - fixtures
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=150, shows=3, seed=8)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
+    with plextv_emulator(monkeypatch, EmulatorConfig(movies=150, shows=3, seed=8)) as e:
         yield e
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    with WebServer() as server:
-        yield server
 
 
 def ratings(emu: Emulator) -> dict[int, float | None]:

@@ -19,10 +19,10 @@ import httpx
 import pytest
 
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from ratings_to_plex.web.settings import WebSettings
+from tests.emulator_fixtures import plextv_emulator
 from tests.test_journal_helpers import csv_from_library
-from tests.web_support import LONG_TOKEN, WebServer, no_real_plextv  # noqa: F401 - autouse fixture
+from tests.web_support import LONG_TOKEN, WebServer, no_real_plextv, web_fixture  # noqa: F401 - fixtures
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -37,8 +37,10 @@ pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
                                 reason=f"{CHROMIUM} is missing: install Debian's chromium (make gui-deps does)")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Any]:
+    """`browser`: one headless chromium for a module's tests (named apart so that test_web_browser_more can import it
+    without its tests' `browser` argument shadowing the import)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -49,15 +51,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(demo=True)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
+    with plextv_emulator(monkeypatch, EmulatorConfig(demo=True)) as e:
         yield e
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    with WebServer(WebSettings()) as server:
-        yield server
 
 
 def _page(browser: Any, viewport: dict[str, int] = DESKTOP) -> Any:

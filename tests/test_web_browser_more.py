@@ -17,20 +17,10 @@ from ratings_to_plex.plex.acting import PIN_ENV, USER_ENV
 from ratings_to_plex.plex.client import PlexClient
 from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from tests.test_users_e2e import everybody
-from tests.test_web_browser import ARGS, CHROMIUM, PHONE, _page, pytestmark, shot, tid, wait_breakdown
-from tests.web_support import WebServer, no_real_plextv  # noqa: F401 - autouse fixture
+from tests.test_web_browser import PHONE, _page, browser_fixture, pytestmark, shot, tid, wait_breakdown
+from tests.web_support import WebServer, no_real_plextv, web_fixture  # noqa: F401 - fixtures
 
-__all__ = ["pytestmark"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield launched
-        launched.close()
+__all__ = ["browser_fixture", "pytestmark"]
 
 
 @pytest.fixture
@@ -43,12 +33,6 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
         users.TOKENS._tokens.clear()
         e.ctx.users.retry_after_s = 0.05
         yield e
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    with WebServer() as server:
-        yield server
 
 
 def switch(page: Any, label: str, pin: str = "") -> None:

@@ -14,24 +14,17 @@ from pathlib import Path
 import pytest
 
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from tests.emulator_fixtures import plextv_emulator
 from tests.test_journal_helpers import csv_from_library
-from tests.web_support import Browser, WebServer, messages, no_real_plextv  # noqa: F401 - autouse fixture
+from tests.web_support import Browser, WebServer, messages, no_real_plextv, web_fixture  # noqa: F401 - fixtures
 
 SAMPLE = files("ratings_to_plex.data") / "sample_imdb_ratings.csv"
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=300, shows=3, seed=5)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
+    with plextv_emulator(monkeypatch, EmulatorConfig(movies=300, shows=3, seed=5)) as e:
         yield e
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    with WebServer() as server:
-        yield server
 
 
 def _connected(web: WebServer, emu: Emulator) -> Browser:

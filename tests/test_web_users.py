@@ -17,7 +17,7 @@ from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from ratings_to_plex.web.flow import TYPE_LABELS
 from tests.test_journal_helpers import csv_from_library
 from tests.test_users_e2e import everybody, who
-from tests.web_support import Browser, WebServer, messages, no_real_plextv  # noqa: F401 - autouse fixture
+from tests.web_support import Browser, WebServer, messages, no_real_plextv, web_fixture  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -30,12 +30,6 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
         users.TOKENS._tokens.clear()
         e.ctx.users.retry_after_s = 0.05
         yield e
-
-
-@pytest.fixture
-def web() -> Iterator[WebServer]:
-    with WebServer() as server:
-        yield server
 
 
 def _write_all(browser: Browser, export: Path) -> str:

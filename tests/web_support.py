@@ -6,6 +6,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from types import TracebackType
 
 import httpx
@@ -65,6 +66,14 @@ class WebServer:
 
     def client(self, **kwargs: object) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(name="web")
+def web_fixture() -> Iterator[WebServer]:
+    """`web`: the web app with default settings, served for one test (named apart so a test's `web` argument does not
+    shadow the import)."""
+    with WebServer() as server:
+        yield server
 
 
 def csrf_of(html: str) -> str:
