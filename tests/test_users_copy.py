@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from ratings_to_plex.cli import app
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
-from ratings_to_plex.plex import credentials, users
-from ratings_to_plex.plex.acting import PIN_ENV, USER_ENV
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
-
-runner = CliRunner()
-State = dict[int, tuple[float | None, int]]
+from ratings_to_plex.plex.acting import PIN_ENV
+from tests.users_support import everybody, home_emulator, invoke
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=150, shows=2, episodes_per_show=2, seed=31)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
-        for name in (PIN_ENV, USER_ENV):
-            monkeypatch.delenv(name, raising=False)
-        credentials.save_token(e.token)
-        users.TOKENS._tokens.clear()
+    config = EmulatorConfig(movies=150, shows=2, episodes_per_show=2, seed=31)
+    with home_emulator(monkeypatch, config, retry_after_s=None) as e:
         yield e
-
-
-def everybody(emu: Emulator) -> dict[str, State]:
-    states = {"owner": {k: (s.user_rating, s.view_count) for k, s in emu.state().items()}}
-    for p in emu.ctx.users.people:
-        states[p.title] = emu.ctx.users.state_of(p, emu.library)
-    return states
-
-
-def invoke(*args: str) -> tuple[int, dict[str, Any], str]:
-    result = runner.invoke(app, [*args, "--json"])
-    return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else {}, result.stderr
 
 
 def test_copy_gives_b_the_ratings_of_a_and_undo_takes_them_back(emu: Emulator) -> None:

@@ -6,61 +6,29 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from ratings_to_plex.app import AppSession, Event, ProgressUpdate, SyncOptions
 from ratings_to_plex.cli import app
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
-from ratings_to_plex.emulator.users import Person
-from ratings_to_plex.plex import credentials, users
+from ratings_to_plex.emulator import Emulator
+from ratings_to_plex.plex import credentials
 from ratings_to_plex.plex.acting import PIN_ENV, USER_ENV
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
 
+from .pty_support import read_until, spawn_cli, wait_exit_code
 from .test_journal_helpers import csv_from_library
-
-runner = CliRunner()
-State = dict[int, tuple[float | None, int]]
+from .users_support import everybody, home_emulator, invoke, runner, who
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=120, shows=2, episodes_per_show=2, seed=21)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
-        for name in (PIN_ENV, USER_ENV):
-            monkeypatch.delenv(name, raising=False)
-        credentials.save_token(e.token)  # signed in as the owner
-        users.TOKENS._tokens.clear()
-        e.ctx.users.retry_after_s = 0.05
+    with home_emulator(monkeypatch) as e:
         yield e
-
-
-def who(emu: Emulator, name: str) -> Person:
-    found = emu.ctx.users.by_ref(name)
-    assert found is not None
-    return found
-
-
-def everybody(emu: Emulator) -> dict[str, State]:
-    """Every person's rating and play count of every item."""
-    states = {"owner": {k: (s.user_rating, s.view_count) for k, s in emu.state().items()}}
-    for p in emu.ctx.users.people:
-        states[p.title] = emu.ctx.users.state_of(p, emu.library)
-    return states
-
-
-def invoke(*args: str) -> tuple[int, dict[str, Any], str]:
-    result = runner.invoke(app, [*args, "--json"])
-    payload = json.loads(result.stdout) if result.stdout.strip() else {}
-    return result.exit_code, payload, result.stderr
 
 
 def sync(file: Path, *extra: str, code: int = 0) -> tuple[dict[str, Any], str]:
@@ -227,44 +195,16 @@ def test_export_and_restore_as_a_user(emu: Emulator, tmp_path: Path) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_pin_is_asked_on_a_terminal_and_never_echoed(emu: Emulator, tmp_path: Path) -> None:
     """A real process on a terminal: `sync --user Teen` asks for the PIN (hidden), then writes Teen's ratings."""
-    import pty  # POSIX only
-
     expected = csv_from_library(emu, tmp_path / "ratings.csv", 8, seed=12)
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "TERM": "dumb"}
-    args = [sys.executable, "-m", "ratings_to_plex", "sync", str(tmp_path / "ratings.csv"), "--all-libraries",
-            "--user", "Teen", "--yes"]
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: on the new terminal
-        os.execve(sys.executable, args, env)
-    seen = _read_until(fd, b"PIN for Teen: ")
+    pid, fd = spawn_cli(["sync", str(tmp_path / "ratings.csv"), "--all-libraries", "--user", "Teen", "--yes"])
+    seen = read_until(fd, b"PIN for Teen: ")
     os.write(fd, b"1234\n")
-    seen += _read_until(fd, None)
+    seen += read_until(fd, None)
     os.close(fd)  # the terminal's master side: the test process would otherwise keep it until it ends
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
+    assert wait_exit_code(pid) == 0, seen.decode(errors="replace")
     assert b"1234" not in seen  # the PIN is not echoed
     teen = emu.ctx.users.state_of(who(emu, "Teen"), emu.library)
     assert all(teen[k][0] == v for k, v in expected.items())
-
-
-def _read_until(fd: int, marker: bytes | None, timeout: float = 60) -> bytes:
-    """Read the terminal until `marker` shows (None: until the process closes it)."""
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # EIO: the other side closed
-            return seen
-        if not chunk:
-            return seen
-        seen += chunk
-        if marker is not None and marker in seen:
-            return seen
-    raise AssertionError(f"timed out waiting for {marker!r}: {seen.decode(errors='replace')}")
 
 
 def test_users_needs_a_sign_in_and_says_so(emu: Emulator) -> None:

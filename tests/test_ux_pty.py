@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import select
-import signal
 import sys
-import time
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
@@ -16,62 +13,22 @@ from pathlib import Path
 import pytest
 
 from ratings_to_plex.emulator import Emulator
+from tests.pty_support import read_until, spawn_cli, wait_exit_code
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 IMDB = Path(str(files("ratings_to_plex.data"))) / "sample_imdb_ratings.csv"
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
-def _spawn(args: list[str], term: str = "dumb") -> tuple[int, int]:
-    """Start the CLI on a new pseudo-terminal; returns (pid, the terminal's master side)."""
-    import pty  # POSIX only
-
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "TERM": term,
-           "COLUMNS": "100", "LINES": "40"}
-    env.pop("CI", None)
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: on the new terminal, with ^C acting as on any terminal (an ignored SIGINT would
-        # survive exec: the test process may have been started with it ignored)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.execve(sys.executable, [sys.executable, "-m", "ratings_to_plex", *args], env)
-    return pid, fd
-
-
-def _read_until(fd: int, marker: bytes | None, timeout: float = 60) -> bytes:
-    """Read the terminal until `marker` shows (None: until the process closes it)."""
-    seen = b""
-    deadline = time.monotonic() + timeout
-    poller = select.poll()  # not select.select: it cannot watch a descriptor numbered above 1023
-    poller.register(fd, select.POLLIN)
-    while time.monotonic() < deadline:
-        if not poller.poll(500):
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # EIO: the other side closed
-            return seen
-        if not chunk:
-            return seen
-        seen += chunk
-        if marker is not None and marker in seen:
-            return seen
-    raise AssertionError(f"timed out waiting for {marker!r}: {seen.decode(errors='replace')}")
-
-
-def _exit_code(pid: int) -> int:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 def test_ctrl_c_at_the_confirmation_prompt_is_a_cancel(emulator: Callable[..., Emulator]) -> None:
     emu = emulator(demo=True)
     before = emu.state()
-    pid, fd = _spawn(["sync", str(IMDB), "--url", emu.url, "--token", emu.token, "--library", "Movies"])
-    seen = _read_until(fd, b"[y/N]")
+    pid, fd = spawn_cli(["sync", str(IMDB), "--url", emu.url, "--token", emu.token, "--library", "Movies"])
+    seen = read_until(fd, b"[y/N]")
     assert b"Plan: 38 rating(s) to write" in seen
     os.write(fd, b"\x03")  # the terminal's ^C: SIGINT to the process
-    seen += _read_until(fd, None)
-    assert _exit_code(pid) == 130, seen.decode(errors="replace")
+    seen += read_until(fd, None)
+    assert wait_exit_code(pid) == 130, seen.decode(errors="replace")
     assert b"Cancelled: nothing written." in seen and b"Aborted" not in seen
     assert emu.state() == before
 
@@ -79,11 +36,11 @@ def test_ctrl_c_at_the_confirmation_prompt_is_a_cancel(emulator: Callable[..., E
 def test_answering_no_writes_nothing(emulator: Callable[..., Emulator]) -> None:
     emu = emulator(demo=True)
     before = emu.state()
-    pid, fd = _spawn(["sync", str(IMDB), "--url", emu.url, "--token", emu.token, "--library", "Movies"])
-    _read_until(fd, b"[y/N]")
+    pid, fd = spawn_cli(["sync", str(IMDB), "--url", emu.url, "--token", emu.token, "--library", "Movies"])
+    read_until(fd, b"[y/N]")
     os.write(fd, b"n\n")
-    seen = _read_until(fd, None)
-    assert _exit_code(pid) == 0 and b"Nothing written." in seen
+    seen = read_until(fd, None)
+    assert wait_exit_code(pid) == 0 and b"Nothing written." in seen
     assert emu.state() == before
 
 
@@ -91,10 +48,10 @@ def test_progress_bar_and_log_lines_do_not_garble(emulator: Callable[..., Emulat
     """The bar and the lines share one console: rich draws the bar below the lines, so no line is ever printed
     into the middle of the bar (as when the bar was on stderr and the lines on stdout)."""
     emu = emulator(demo=True, latency_ms=40)
-    pid, fd = _spawn(["sync", str(IMDB), "--url", emu.url, "--token", emu.token, "--library", "Movies", "--yes",
+    pid, fd = spawn_cli(["sync", str(IMDB), "--url", emu.url, "--token", emu.token, "--library", "Movies", "--yes",
                       "--workers", "1"], term="xterm-256color")
-    seen = _read_until(fd, None)
-    assert _exit_code(pid) == 0, seen.decode(errors="replace")
+    seen = read_until(fd, None)
+    assert wait_exit_code(pid) == 0, seen.decode(errors="replace")
     assert b"Writing" in seen  # the bar was shown
     plain = _ANSI.sub(b"", seen).decode(errors="replace")
     pieces = [p for p in re.split(r"[\r\n]", plain) if "Updated Plex rating for" in p]

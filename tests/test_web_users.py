@@ -10,25 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
-from ratings_to_plex.plex import credentials, users
-from ratings_to_plex.plex.acting import PIN_ENV, USER_ENV
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from ratings_to_plex.emulator import Emulator
+from ratings_to_plex.plex import users
 from ratings_to_plex.web.flow import TYPE_LABELS
 from tests.test_journal_helpers import csv_from_library
-from tests.test_users_e2e import everybody, who
+from tests.users_support import everybody, home_emulator, who
 from tests.web_support import Browser, WebServer, messages, no_real_plextv, web_fixture  # noqa: F401 - fixtures
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=120, shows=2, episodes_per_show=2, seed=21)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
-        for name in (PIN_ENV, USER_ENV):
-            monkeypatch.delenv(name, raising=False)
-        credentials.save_token(e.token)  # signed in as the owner (the page uses the stored sign-in)
-        users.TOKENS._tokens.clear()
-        e.ctx.users.retry_after_s = 0.05
+    with home_emulator(monkeypatch) as e:  # the page uses the stored sign-in
         yield e
 
 
