@@ -4,7 +4,6 @@ browser, a web page that is not Plex, and a server that accepts the connection a
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 from ratings_to_plex.app.connection import normalise_url
 from ratings_to_plex.cli import app
 from ratings_to_plex.emulator import Emulator
+from tests.net_support import never_answering
 
 runner = CliRunner()
 
@@ -84,28 +84,8 @@ def test_a_web_page_is_not_a_plex_server(web_page: str) -> None:
 @pytest.fixture
 def silent_server() -> Iterator[str]:
     """Accepts every connection and never answers a byte."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    listener.close()
+    with never_answering() as address:
+        yield f"http://{address}"
 
 
 def test_a_server_that_never_answers_fails_clearly_within_15_s(silent_server: str) -> None:

@@ -3,8 +3,6 @@ window shows. Real HTTP throughout (the emulator, or a server that accepts and n
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +11,7 @@ import pytest
 
 from ratings_to_plex.gui import controller as c
 from ratings_to_plex.gui.engine import Engine
+from tests.net_support import never_answering
 
 # The window tests share test_gui's session-wide Xvfb: an X server stopped mid-session would take down a later Tk
 # that still holds a connection to it (Xlib exits the process).
@@ -24,28 +23,8 @@ pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("display")]
 @pytest.fixture
 def silent_server() -> Iterator[str]:
     """Accepts every connection and never answers a byte."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    listener.close()
+    with never_answering() as address:
+        yield address
 
 
 def _events_until(ctl: c.Controller, predicate: Any, timeout: float) -> list[Any]:
