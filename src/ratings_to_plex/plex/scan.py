@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -139,6 +140,10 @@ def _no_gc() -> Iterator[None]:
     What the previous scan froze is unfrozen first: a freeze takes everything alive at that moment (the run's own
     sessions, plexapi objects, sockets, SQLite connections), and what of it later became cyclic garbage would
     otherwise never be collected — a web server or desktop app leaked one run's objects and descriptors per run.
+
+    The collection and the freeze happen only on the main thread (the CLI, the benchmarks). The desktop app and the
+    web UI scan from a worker thread, and a collection forced there could free a closed window's Tk objects off the Tk
+    thread, which hangs Tk ("main thread is not in main loop"); there the ordinary collector does its work as usual.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -147,9 +152,10 @@ def _no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
+            if threading.current_thread() is threading.main_thread():
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
 
 
 def read_items(client: PlexClient, keys: Iterable[int], *, batch: int = BATCH) -> dict[int, LibraryItem]:
