@@ -22,8 +22,10 @@ FAST = RetryPolicy(attempts=2, backoff_s=0.01, timeout_s=2, deadline_s=3)
 LISTING = "/library/sections/1/all?type=1"
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
+@pytest.fixture(name="emu")
+def hostile_emu() -> Iterator[Emulator]:
+    """`emu`: the small library the hostile tests attack, with a token they can look for in every message (named
+    apart so that test_hostile_writes can import it without its tests' `emu` argument shadowing the import)."""
     with Emulator(EmulatorConfig(movies=40, shows=0, seed=7, token=TOKEN)) as e:
         yield e
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import csv
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ratings_to_plex.apply import FAILED, UPDATED, apply_plan
-from ratings_to_plex.emulator import Emulator, EmulatorConfig
+from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.emulator.hostile import Attack, Hostile
 from ratings_to_plex.errors import PlexConnectionError
 from ratings_to_plex.plan import Change
@@ -21,15 +20,9 @@ from ratings_to_plex.plex.items import LibraryItem
 from ratings_to_plex.report import UnmatchedRow, write_unmatched_csv
 from ratings_to_plex.runlog import RunLog
 from ratings_to_plex.security import clean_text, safe_cell, strip_credentials
+from tests.test_hostile import TOKEN, hostile_emu  # noqa: F401 - hostile_emu: the `emu` fixture
 
-TOKEN = "HOSTILE-test-token-0123456789"
 FAST = RetryPolicy(attempts=3, backoff_s=0.01, timeout_s=2, deadline_s=5)
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=40, shows=0, seed=7, token=TOKEN)) as e:
-        yield e
 
 
 @pytest.fixture
