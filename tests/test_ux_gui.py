@@ -237,8 +237,29 @@ def test_window_polish_at_every_scale(emulator: Any, scale: float, tmp_path: Any
         d.close()
 
 
+def _connect(d: Any, emu: Any) -> None:
+    """Connect the window (a test_gui Driver) to the emulator with its address and token, as a person would."""
+    app = d.app
+    app.form.url.set(emu.url)
+    app.form.token.set(emu.token)
+    app.login.connect.invoke()
+    d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
+
+
+def _connect_and_preview(d: Any, emu: Any) -> None:
+    """Connected, the sample IMDb export chosen and previewed: the window ready to write."""
+    from .test_gui import IMDB
+
+    _connect(d, emu)
+    app = d.app
+    app.set_source(IMDB)
+    d.pump(until=lambda: d.idle() and "57 rows" in str(app.source.detected.cget("text")), what="the export")
+    app.preview()
+    d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the preview")
+
+
 def test_closing_during_a_run_asks_first(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from .test_gui import IMDB, Driver
+    from .test_gui import Driver
 
     emu = emulator(demo=True, latency_ms=300)  # slow enough that a cancel leaves writes undone
     d = Driver(1.0, "ux_close")
@@ -246,14 +267,7 @@ def test_closing_during_a_run_asks_first(emulator: Any, monkeypatch: pytest.Monk
     asked: list[int] = []
     monkeypatch.setattr("ratings_to_plex.gui.app.confirm_close", lambda _parent: bool(asked.append(1)))  # "No"
     try:
-        app.form.url.set(emu.url)
-        app.form.token.set(emu.token)
-        app.login.connect.invoke()
-        d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
-        app.set_source(IMDB)
-        d.pump(until=lambda: d.idle() and "57 rows" in str(app.source.detected.cget("text")), what="the export")
-        app.preview()
-        d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the preview")
+        _connect_and_preview(d, emu)
         buttons_at = app.action.open_csv.winfo_rooty()
         app.update_ratings()
         d.pump(until=lambda: c.RUN in app.controller.busy, what="the run")
@@ -327,14 +341,7 @@ def test_an_interrupted_run_can_be_finished_from_history_after_a_restart(emulato
     d = Driver(1.0, "ux_finish")
     try:
         app = d.app
-        app.form.url.set(emu.url)
-        app.form.token.set(emu.token)
-        app.login.connect.invoke()
-        d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
-        app.set_source(IMDB)
-        d.pump(until=lambda: d.idle() and "57 rows" in str(app.source.detected.cget("text")), what="the export")
-        app.preview()
-        d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the preview")
+        _connect_and_preview(d, emu)
         app.update_ratings()
         d.pump(until=lambda: "/ 38 written" in str(app.action.progress_text.cget("text"))
                and not str(app.action.progress_text.cget("text")).startswith("0 /"), what="some writes")
@@ -354,10 +361,7 @@ def test_an_interrupted_run_can_be_finished_from_history_after_a_restart(emulato
     d = Driver(1.0, "ux_finish_restarted")  # the next start: the run's file is not chosen again
     try:
         app = d.app
-        app.form.url.set(emu.url)
-        app.form.token.set(emu.token)
-        app.login.connect.invoke()
-        d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="the connection")
+        _connect(d, emu)
         d.pump(until=lambda: "did not finish: finish it in History" in app.log_panel.text(), what="the note")
         app.show_tab("History", app.right)
         d.pump(until=lambda: bool(app.history.rows), what="the history")
