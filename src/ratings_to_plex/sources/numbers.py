@@ -30,14 +30,23 @@ def ascii_int(text: str) -> int | None:
     return int(value) if _INTEGER.fullmatch(value) else None
 
 
-def whole_rating(text: str, column: str, low: int = 1, high: int = 10, source: str = "") -> float | str:
-    """A whole-number rating within `low`–`high` (`8.0` is 8), or the reason it is not one."""
+def _cell_number(text: str, column: str) -> tuple[str, Decimal] | str:
+    """The trimmed cell and its exact number, or why it has none (empty, not a number): where both readers start."""
     value = text.strip()
     if not value:
         return f"{column} is empty"
     number = ascii_decimal(value)
     if number is None:
         return f"{column} {value!r} is not a number"
+    return value, number
+
+
+def whole_rating(text: str, column: str, low: int = 1, high: int = 10, source: str = "") -> float | str:
+    """A whole-number rating within `low`–`high` (`8.0` is 8), or the reason it is not one."""
+    parsed = _cell_number(text, column)
+    if isinstance(parsed, str):
+        return parsed
+    value, number = parsed
     if number != number.to_integral_value():
         return f"{column} {value!r} is not a whole number ({source}{' ' if source else ''}ratings are {low}–{high})"
     if not low <= number <= high:
@@ -47,12 +56,10 @@ def whole_rating(text: str, column: str, low: int = 1, high: int = 10, source: s
 
 def half_step_rating(text: str, column: str, low: Decimal, high: Decimal) -> float | str:
     """A rating within `low`–`high` in steps of 0.5 (`7.0`, `6.5`), or the reason it is not one."""
-    value = text.strip()
-    if not value:
-        return f"{column} is empty"
-    number = ascii_decimal(value)
-    if number is None:
-        return f"{column} {value!r} is not a number"
+    parsed = _cell_number(text, column)
+    if isinstance(parsed, str):
+        return parsed
+    value, number = parsed
     if number % _HALF or not low <= number <= high:
         return f"{column} {value!r} is not {low:g}–{high:g} in steps of 0.5"
     return float(number)
