@@ -51,6 +51,7 @@ def record(client: PlexClient) -> list[Any]:
 
 
 def sync(emu: Emulator, csv_path: Path, tmp_path: Path, **options: Any) -> Any:
+    """One sync of `csv_path` into every library of `emu` (test_request_counts uses it too)."""
     client = PlexClient.connect(emu.url, emu.token)
     opts = SyncOptions(all_libraries=True, **options)
     plan, sections = prepare_plan(client, read_ratings(csv_path), opts)

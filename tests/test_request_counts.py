@@ -21,9 +21,10 @@ from ratings_to_plex import read_ratings
 from ratings_to_plex.emulator import Emulator, EmulatorConfig, Item
 from ratings_to_plex.plex.client import PlexClient
 from ratings_to_plex.plex.index import scan_sections, section_totals
-from ratings_to_plex.sync import SyncOptions, build_index, execute_plan, prepare_plan
+from ratings_to_plex.sync import SyncOptions, build_index
 
 from .real_plex_helpers import legacy_imdb_library
+from .test_real_plex import sync
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTING = "GET /library/sections/{id}/all"
@@ -72,13 +73,6 @@ def record_urls(client: PlexClient) -> list[str]:
 
     client.server._session.hooks["response"].append(hook)
     return urls
-
-
-def sync(emu: Emulator, csv_path: Path, tmp_path: Path, **options: Any) -> Any:
-    client = PlexClient.connect(emu.url, emu.token)
-    opts = SyncOptions(all_libraries=True, **options)
-    plan, sections = prepare_plan(client, read_ratings(csv_path), opts)
-    return execute_plan(client, plan, sections, opts, report_dir=tmp_path / "reports")
 
 
 # -- scanning ----------------------------------------------------------------------------------------------------------
