@@ -6,6 +6,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 
 
 @contextmanager
@@ -36,3 +37,21 @@ def never_answering() -> Iterator[str]:
         for conn in held:
             conn.close()
         listener.close()
+
+
+def fixed_reply(status: int, content_type: str, body: bytes) -> type[BaseHTTPRequestHandler]:
+    """A request handler (for http.server) that answers every GET with this one reply and logs nothing: a router's
+    login page, a 404 from another web server, a bare Plex root behind TLS."""
+
+    class FixedReply(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return FixedReply

@@ -9,10 +9,9 @@ import ssl
 import stat
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import HTTPServer
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,6 +22,7 @@ from ratings_to_plex.paths import data_dir
 from ratings_to_plex.plex.client import PlexClient, RetryPolicy, make_session
 from ratings_to_plex.plex.credentials import save_token, token_path
 
+from .net_support import fixed_reply
 from .test_journal_helpers import FAKE_TOKEN, cli, cli_env, imdb_row, write_imdb_csv
 
 IMDB = Path(str(files("ratings_to_plex.data"))) / "sample_imdb_ratings.csv"
@@ -100,17 +100,8 @@ def test_tls_is_verified_by_default(tmp_path: Path) -> None:
         assert PlexClient.connect(e.url, e.token).server._session.verify is True
 
 
-class _Root(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b'<MediaContainer friendlyName="TLS box" machineIdentifier="tls" version="1.40.0.0"/>'
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+_Root = fixed_reply(200, "text/xml",
+                    b'<MediaContainer friendlyName="TLS box" machineIdentifier="tls" version="1.40.0.0"/>')
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:

@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from typer.testing import CliRunner
@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ratings_to_plex.app.connection import normalise_url
 from ratings_to_plex.cli import app
 from ratings_to_plex.emulator import Emulator
-from tests.net_support import never_answering
+from tests.net_support import fixed_reply, never_answering
 
 runner = CliRunner()
 
@@ -42,27 +42,8 @@ def test_addresses_people_paste_are_accepted(emulator: Callable[..., Emulator], 
     assert result.stderr.startswith("Connecting to http://")
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"<html><head><title>Router login</title></head><body>Sign in</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _NotFound(_Page):
-    def do_GET(self) -> None:
-        body = b"<html><body><h1>404 Not Found</h1><hr>nginx</body></html>"
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+_Page = fixed_reply(200, "text/html", b"<html><head><title>Router login</title></head><body>Sign in</body></html>")
+_NotFound = fixed_reply(404, "text/html", b"<html><body><h1>404 Not Found</h1><hr>nginx</body></html>")
 
 
 @pytest.fixture(params=[_Page, _NotFound], ids=["login-page", "404-page"])
