@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from ..app.advice import advise
 from ..app.format import rows_in
 from ..app.jobs import JobRunner, failure_message
-from ..app.rows import plan_rows
 from ..errors import UsageError
 from .engine import Engine
 from .events import (
@@ -259,16 +258,10 @@ class Controller(RestoreJobs, JournalJobs, ExportJobs):
         client = self._client_for(request.server)
         self.post(Status(f"Reading your library on {request.server}…", "busy"))
         plan = self.engine.prepare_plan(client, source, request.options(), lambda line: self.post(Log(line)))
-        names = client.library_names([c.item.section_id for c in plan.changes]) if len(plan.libraries) > 1 \
-            else None
-        rows = tuple(plan_rows(plan, names))
-        entry = _PlanEntry(request.plan_key(), plan, client)
-        with self._lock:
-            if generation != self._plan_generation:
-                return None  # cancelled while we were reading: drop it
-            self._plan = entry
+        entry = self._keep_plan(request.plan_key(), plan, client, generation, request.server, confirm)
+        if entry is None:
+            return None  # cancelled while we were reading: drop it
         writes = len(plan.writes)
-        self.post(PlanReady(entry.key, rows, writes, request.server, tuple(plan.libraries), confirm))
         if confirm and writes:
             self.post(Status(f"Review the {writes} change{'s' if writes != 1 else ''} in Preview, then press "
                              "Write to apply them (Ctrl+Enter).", "info"))

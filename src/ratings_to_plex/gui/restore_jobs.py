@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ..app.rows import plan_rows
 from ..errors import UsageError
@@ -19,6 +19,8 @@ from .household_jobs import HouseholdJobs
 from .journal_jobs import WRITE_JOBS
 
 if TYPE_CHECKING:
+    from ..app import Connection, Plan
+    from .controller import _PlanEntry
     from .state import RunRequest
 
 REPORTS: Final = "reports"
@@ -42,8 +44,6 @@ class RestoreJobs(HouseholdJobs):
         return self._spawn(PLAN, self._restore_preview, request, exclusive=WRITE_JOBS)
 
     def _restore_preview(self, request: RunRequest) -> None:
-        from .controller import _PlanEntry  # here: the controller module imports this one
-
         if request.server is None or request.source is None:
             raise UsageError("Sign in and choose a server on the Login tab first.")
         with self._lock:
@@ -55,22 +55,32 @@ class RestoreJobs(HouseholdJobs):
         self.post(Status(f"Reading your library on {request.server}…", "busy"))
         libraries = () if request.all_libraries else request.libraries
         plan = self.engine.plan_restore(conn, backup, libraries)
-        names = conn.library_names([ch.item.section_id for ch in plan.changes]) if len(plan.libraries) > 1 \
-            else None
-        rows = tuple(plan_rows(plan, names))
-        entry = _PlanEntry(request.plan_key(), plan, conn)
-        with self._lock:
-            if generation != self._plan_generation:
-                return  # cancelled meanwhile
-            self._plan = entry
+        if self._keep_plan(request.plan_key(), plan, conn, generation, request.server, confirm=True) is None:
+            return  # cancelled meanwhile
         writes = len(plan.writes)
-        self.post(PlanReady(entry.key, rows, writes, request.server, tuple(plan.libraries), True))
         self.post(Log(f"Restore preview of {request.source.name}: {writes} change{'s' if writes != 1 else ''} "
                       f"would make {request.server}'s ratings what the backup says."))
         self.post(Status(f"Restore from {request.source.name}: review the {writes} change"
                          f"{'s' if writes != 1 else ''} in Preview, then press Write to apply them." if writes else
                          f"Restore from {request.source.name}: the ratings already match the backup.",
                          "info" if writes else "ok"))
+
+    def _keep_plan(self, key: tuple[Any, ...], plan: Plan, conn: Connection, generation: int, server: str,
+                   confirm: bool) -> _PlanEntry | None:
+        """Make `plan` the window's current plan and show it in Preview — the sync preview's and the restore
+        preview's last step (here because controller.py is at its size limit). None: a cancel or a newer preview
+        came while it was being made, so it is dropped."""
+        from .controller import _PlanEntry  # here: the controller module imports this one
+
+        names = conn.library_names([c.item.section_id for c in plan.changes]) if len(plan.libraries) > 1 else None
+        rows = tuple(plan_rows(plan, names))
+        entry = _PlanEntry(key, plan, conn)
+        with self._lock:
+            if generation != self._plan_generation:
+                return None
+            self._plan = entry
+        self.post(PlanReady(key, rows, len(plan.writes), server, tuple(plan.libraries), confirm))
+        return entry
 
     def find_reports(self, run_id: int) -> bool:
         """Which of run `run_id`'s reports (unmatched CSV, run log) are still on disk, for History's buttons."""
