@@ -9,6 +9,13 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 
 
+def closed_port() -> int:
+    """A 127.0.0.1 port nobody listens on (bound for a moment, then let go): a server that is down, refusing."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @contextmanager
 def never_answering() -> Iterator[str]:
     """A server that accepts every connection and never answers a byte (a hung server, a wrong port behind a

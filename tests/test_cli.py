@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from ratings_to_plex.config import load_config
 from ratings_to_plex.emulator import Emulator
 from ratings_to_plex.plex.credentials import save_token
 from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from tests.net_support import closed_port
 
 IMDB = Path(str(files("ratings_to_plex.data"))) / "sample_imdb_ratings.csv"
 FAKE_TOKEN = "FAKE-TOKEN-for-tests-1234567890"
@@ -37,12 +37,6 @@ def emu(emulator: Callable[..., Emulator], monkeypatch: pytest.MonkeyPatch) -> E
 def signed_in(emu: Emulator) -> Emulator:
     save_token(emu.token)
     return emu
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rating(emu: Emulator, imdb_id: str) -> list[float | None]:

@@ -12,24 +12,17 @@ from typer.testing import CliRunner
 
 from ratings_to_plex.cli import app
 from ratings_to_plex.emulator import Emulator, EmulatorConfig
-from ratings_to_plex.plex import credentials, users
-from ratings_to_plex.plex.acting import PIN_ENV, USER_ENV
 from ratings_to_plex.plex.discover import DISCOVER_ENV, PACE_ENV
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from tests.users_support import home_emulator
 
 IMDB = Path(str(files("ratings_to_plex.data"))) / "sample_imdb_ratings.csv"
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(demo=True)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
+    with home_emulator(monkeypatch, EmulatorConfig(demo=True), retry_after_s=None) as e:
         monkeypatch.setenv(DISCOVER_ENV, e.discover_url)
         monkeypatch.setenv(PACE_ENV, "40")
-        for name in (PIN_ENV, USER_ENV):
-            monkeypatch.delenv(name, raising=False)
-        credentials.save_token(e.token)  # signed in as the owner
-        users.TOKENS._tokens.clear()
         yield e
 
 

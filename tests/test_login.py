@@ -4,7 +4,6 @@ is a stub script and whose plex.tv is the emulator."""
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -22,19 +21,14 @@ from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.errors import AuthError, PlexConnectionError, UsageError
 from ratings_to_plex.plex import credentials, session
 from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from tests.emulator_fixtures import plextv_emulator
+from tests.net_support import closed_port
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(demo=True, extra_resources=1)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
+    with plextv_emulator(monkeypatch, EmulatorConfig(demo=True, extra_resources=1)) as e:
         yield e
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- in-process ------------------------------------------------------------------------------------------------

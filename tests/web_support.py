@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,14 +16,9 @@ from ratings_to_plex.plex.plextv import PLEXTV_ENV
 from ratings_to_plex.web.serve import bind
 from ratings_to_plex.web.server import create_app, stop_streams
 from ratings_to_plex.web.settings import WebSettings
+from tests.net_support import closed_port
 
 LONG_TOKEN = "correct-horse-battery-staple-42"
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
