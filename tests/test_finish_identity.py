@@ -21,15 +21,14 @@ from ratings_to_plex.emulator.users import OWNER_UUID, Person
 from ratings_to_plex.errors import UsageError
 from ratings_to_plex.journal import _SCHEMA, JournalDB
 from ratings_to_plex.plex import credentials, servers
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from tests.emulator_fixtures import plextv_emulator
 
 from .test_journal_helpers import csv_from_library
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=60, shows=1, episodes_per_show=1, seed=5)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
+    with plextv_emulator(monkeypatch, EmulatorConfig(movies=60, shows=1, episodes_per_show=1, seed=5)) as e:
         monkeypatch.setattr(servers, "_UUIDS", {})  # nothing learned about any token in this process yet
         credentials.save_token(e.token)  # the owner is signed in
         yield e

@@ -15,13 +15,12 @@ from ratings_to_plex.emulator import Emulator, EmulatorConfig
 from ratings_to_plex.errors import AuthError, PlexConnectionError, UsageError
 from ratings_to_plex.plex import acting, credentials, servers, users
 from ratings_to_plex.plex.client import PlexClient
-from ratings_to_plex.plex.plextv import PLEXTV_ENV
+from tests.emulator_fixtures import plextv_emulator
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(EmulatorConfig(movies=30, shows=2, episodes_per_show=2, seed=11)) as e:
-        monkeypatch.setenv(PLEXTV_ENV, e.url)
+    with plextv_emulator(monkeypatch, EmulatorConfig(movies=30, shows=2, episodes_per_show=2, seed=11)) as e:
         monkeypatch.delenv(acting.PIN_ENV, raising=False)
         credentials.save_token(e.token)
         e.ctx.users.retry_after_s = 0.05
