@@ -30,14 +30,20 @@ def legacy_imdb_library(movies: int, seed: int = 3) -> Library:
     return lib
 
 
-def write_export(path: Path, items: list[Item], rating: float | None = None, date: str = "2024-01-02") -> Path:
+def write_export(path: Path, items: list[Item], rating: float | None = None, date: str = "2024-01-02",
+                 library: Library | None = None) -> Path:
+    """An IMDb export (2017–2024 header) rating each item `rating`, or one more than Plex has now (wrapping at 10).
+    With `library`, an episode is titled "Show: Episode", as IMDb's export titles it."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(HEADER)
         for item in items:
             value = rating if rating is not None else (int(item.user_rating or 0) % 10) + 1
+            title = item.title
+            if library is not None and item.type == "episode" and item.grandparent_key is not None:
+                title = f"{library.items[item.grandparent_key].title}: {title}"
             imdb = item.imdb_id
-            out.writerow([imdb, int(value), date, item.title, f"https://www.imdb.com/title/{imdb}/",
+            out.writerow([imdb, int(value), date, title, f"https://www.imdb.com/title/{imdb}/",
                           _IMDB_TYPES[item.type], "7.0", "100", item.year, "Drama", "1000", f"{item.year}-01-01", ""])
     return path
 

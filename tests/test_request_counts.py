@@ -7,7 +7,6 @@ second run writes nothing. Wall time is the benchmark's business (benchmarks/syn
 
 from __future__ import annotations
 
-import csv
 import math
 import subprocess
 import sys
@@ -23,15 +22,13 @@ from ratings_to_plex.plex.client import PlexClient
 from ratings_to_plex.plex.index import scan_sections, section_totals
 from ratings_to_plex.sync import SyncOptions, build_index
 
+from . import real_plex_helpers
 from .real_plex_helpers import legacy_imdb_library
 from .test_real_plex import sync
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTING = "GET /library/sections/{id}/all"
 LOOKUP = "GET /library/all"
-HEADER = ["Const", "Your Rating", "Date Rated", "Title", "URL", "Title Type", "IMDb Rating", "Runtime (mins)", "Year",
-          "Genres", "Num Votes", "Release Date", "Directors"]
-_IMDB_TYPES = {"movie": "movie", "show": "tvSeries", "episode": "tvEpisode"}
 
 
 @pytest.fixture(scope="module")
@@ -49,19 +46,8 @@ def with_imdb_guid(emu: Emulator, kind: str) -> list[Item]:
 
 
 def write_export(path: Path, emu: Emulator, items: list[Item], rating: float | None = None) -> Path:
-    """An IMDb export (2017–2024 header) rating each item `rating`, or one more than Plex has now (wrapping at 10)."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(HEADER)
-        for item in items:
-            value = rating if rating is not None else (int(item.user_rating or 0) % 10) + 1
-            title = item.title
-            if item.type == "episode" and item.grandparent_key is not None:
-                title = f"{emu.library.items[item.grandparent_key].title}: {title}"
-            imdb = item.imdb_id
-            out.writerow([imdb, int(value), "2024-01-02", title, f"https://www.imdb.com/title/{imdb}/",
-                          _IMDB_TYPES[item.type], "7.0", "100", item.year, "Drama", "1000", f"{item.year}-01-01", ""])
-    return path
+    """real_plex_helpers' IMDb export of `items`, episodes titled by their show in `emu`'s library."""
+    return real_plex_helpers.write_export(path, items, rating, library=emu.library)
 
 
 def record_urls(client: PlexClient) -> list[str]:
