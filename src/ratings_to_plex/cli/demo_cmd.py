@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import time
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -49,7 +51,27 @@ def demo(
                                      account_token=emu.token))  # Discover works without a real sign-in
         conn = session.connect_url(emu.url, emu.token, account_token=emu.token)
         options = SyncOptions(all_libraries=True, plan=PlanOptions(), discover=discover)
-        code = run_sync(session, conn, samples, options, yes=True, as_json=False)
-    out.print(f"\nDemo finished in {time.monotonic() - started:.1f} s. Reports and logs are in {report_dir}",
-              markup=False)
+        code = run_sync(session, conn, samples, options, yes=True, as_json=False, undo_hint=False)
+    out.print(f"\nDemo finished in {time.monotonic() - started:.1f} s. Reports, logs and the demo's own run history "
+              f"(kept apart from yours) are in {report_dir}", markup=False)
+    out.print(next_steps(), markup=False)
     raise typer.Exit(code)
+
+
+def next_steps() -> str:
+    """What to try after the demo, with the command spelled the way it runs here: from this checkout's `.venv`
+    after `make demo` (not on PATH), or as plain `ratings-to-plex` once installed for good."""
+    command = "ratings-to-plex"
+    here = Path(sys.argv[0]).resolve()
+    on_path = shutil.which(command)
+    if here.name == command and (on_path is None or Path(on_path).resolve() != here):
+        command = os.path.relpath(here) if here.is_relative_to(Path.cwd()) else str(here)
+    lines = ["", "Next:",
+             f"  the desktop app on the demo:   {command} demo --gui",
+             f"  a browser UI:                  {command} web   (try it on the URL and TOKEN that "
+             f"{command} emulator --demo prints)",
+             f"  your own ratings:              {command} login   then   {command} sync YOUR_EXPORT --dry-run",
+             f"  every command:                 {command} --help"]
+    if command != "ratings-to-plex":
+        lines.append("  install it for good:           pipx install .   (puts ratings-to-plex on your PATH)")
+    return "\n".join(lines)

@@ -79,8 +79,11 @@ def plan_table(plan: Plan, conn: Connection) -> Table:
 
 
 def run_sync(session: AppSession, conn: Connection, files: list[Path], options: SyncOptions, *, yes: bool,
-             as_json: bool, source_format: str | None = None) -> int:
-    """Read and check every file, then plan and apply each in turn; returns the exit code (1: some writes failed)."""
+             as_json: bool, source_format: str | None = None, undo_hint: bool = True) -> int:
+    """Read and check every file, then plan and apply each in turn; returns the exit code (1: some writes failed).
+
+    `undo_hint=False` leaves out the `ratings-to-plex undo N` hint where it would not work (the demo's journal is
+    its own, not the one a plain `undo` reads)."""
     console = err if as_json else out
 
     def echo(line: str) -> None:
@@ -104,7 +107,8 @@ def run_sync(session: AppSession, conn: Connection, files: list[Path], options: 
             summary = session.write(conn, plan, dry_run=options.dry_run, cancel=cancel, on_event=on_event)
         if options.dry_run:
             tail = " (dry run: nothing was written)"
-        elif summary.counts["Updated"] or summary.counts["Marked watched"] or summary.counts["Rated on Discover"]:
+        elif undo_hint and (summary.counts["Updated"] or summary.counts["Marked watched"]
+                            or summary.counts["Rated on Discover"]):
             tail = f" (undo it with: ratings-to-plex undo {summary.run_id})"
         else:
             tail = ""
