@@ -89,6 +89,9 @@ def test_user_picker_export_and_restore_in_the_browser(browser: Any, emu: Emulat
     assert "Updated: 3" in wait_breakdown(page, "Run 1 · done")
     assert everybody(emu) == before  # Kid's ratings are back, item for item; nobody else's changed
     assert "Kid" in tid(page, "history").inner_text()
+    context = phone.context
+    phone.close()  # it may be reloading itself for the job's end (ERR_ABORTED on a goto): a fresh page, same session
+    phone = context.new_page()
     phone.goto(web.url)
     tid(phone, "restore-open").click()  # Export ratings… stays open while its files are there
     assert tid(phone, "export-format").input_value() == "json"  # the form shows what was exported
