@@ -20,8 +20,8 @@ from ..security import RedactingFilter, redact
 app = typer.Typer(
     name="ratings-to-plex",
     help="Move your IMDb and Letterboxd ratings into Plex — with a dry run, undo and clear reports.\n\n"
-         "Example: ratings-to-plex sync ratings.csv --url http://127.0.0.1:32400 --token $PLEX_TOKEN "
-         "--library Movies --dry-run",
+         "Example: PLEX_TOKEN=… ratings-to-plex sync ratings.csv --url http://127.0.0.1:32400 "
+         "--library Movies --dry-run (a token in PLEX_TOKEN stays out of the process list; --token does not)",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

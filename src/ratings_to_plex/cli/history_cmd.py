@@ -147,7 +147,7 @@ def undo(
 
     Items changed by someone else since the run are skipped and listed. An undo is a run too: undo it to redo.
 
-    Example: ratings-to-plex undo --last --token $PLEX_TOKEN --yes
+    Example: PLEX_TOKEN=… ratings-to-plex undo --last --yes
     """
     if run_id is not None and last:
         raise UsageError("Pass a RUN_ID or --last, not both.")
