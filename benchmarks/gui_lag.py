@@ -109,7 +109,7 @@ class Heartbeat:
 
 def run(args: argparse.Namespace) -> int:
     from ratings_to_plex.gui.app import App
-    from ratings_to_plex.gui.controller import Controller
+    from ratings_to_plex.gui.remote import RemoteController
 
     folder = Path(tempfile.mkdtemp(prefix="r2p-gui-lag-"))
     for name in ("CONFIG", "DATA", "REPORT"):  # never touch the user's settings, journal or logs
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     export = folder / "ratings.csv"
     rows = write_export(export, args.movies, args.shows, args.rows, args.seed)
     emulator, url, token = start_emulator(args.movies, args.shows, args.seed, args.latency_ms)
-    app = App(Controller())
+    app = App(RemoteController())  # as `run_app` makes it: the engine in its own process
     beat = Heartbeat(app)
     stalls = Stalls(beat) if args.profile else None
     steps = iter(["connect", "read", "preview", "run", "done"])

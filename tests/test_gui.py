@@ -84,7 +84,9 @@ def display() -> Iterator[str]:
 class Driver:
     """Builds the app, pumps its event loop, takes screenshots."""
 
-    def __init__(self, scale: float, tag: str) -> None:
+    def __init__(self, scale: float, tag: str, controller: Any = None) -> None:
+        """`controller`: the window's controller; by default an in-process one (tests may then patch this process),
+        `RemoteController()` for the engine in its own process, as the app itself runs."""
         import customtkinter as ctk
 
         from ratings_to_plex.gui.app import App
@@ -95,7 +97,7 @@ class Driver:
         ctk.set_widget_scaling(scale)
         self.tag = tag
         self.engine = Engine()
-        self.app = App(Controller(self.engine))
+        self.app = App(controller or Controller(self.engine))
         self.opened: list[Path] = []
         self.app.opener = self.opened.append
         self.pump(0.3)

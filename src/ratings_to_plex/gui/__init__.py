@@ -1,7 +1,8 @@
 """The desktop app (customtkinter): `ratings-to-plex-gui`, `ratings-to-plex gui` and `demo --gui`.
 
-Views only: every engine call runs in a worker thread (`controller`), and the window (`app`) updates itself from
-the controller's event queue. Importing this package does not import Tk.
+Views only: the engine (`controller` and its worker threads) runs in a process of its own (`engine_process`,
+reached through `remote`), and the window (`app`) updates itself from the controller's events: however busy the
+engine is, the window's process only draws (issue 12). Importing this package does not import Tk.
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ def run_app(url: str | None = None, token: str | None = None, sample_file: Path 
         import tkinter
 
         from .app import App
-        from .controller import Controller
-        from .engine import Engine
+        from .engine_process import EngineSettings
+        from .remote import RemoteController
     except ImportError as exc:  # Python built without Tk
         return _fail(f"The desktop app needs Tk, which this Python lacks ({exc}). Install python3-tk, or use "
                      "the command line: ratings-to-plex sync --help")
     try:
-        app = App(Controller(Engine(journal_path=journal_path, report_dir=report_dir, account_token=account_token)))
+        app = App(RemoteController(EngineSettings(journal_path, report_dir, account_token)))
     except tkinter.TclError as exc:
         return _fail(f"Cannot open a window ({exc}). The desktop app needs a graphical session; the command "
                      "line works without one: ratings-to-plex sync --help")
@@ -57,6 +58,9 @@ def _self_test(app: object, started: float) -> int:
 
     assert isinstance(app, App)
     ok = app.self_test(TAB_NAMES)
+    if not getattr(app.controller, "ping", lambda: True)():  # the engine process starts in a frozen build too
+        _say("self-test: the engine process does not answer")
+        ok = False
     # What the worker threads import on first use must be in a frozen build too (no network, no keyring access).
     for module in ("ratings_to_plex.app", "ratings_to_plex.app.account", "ratings_to_plex.sources",
                    "keyring.backends.fail", "plexapi.myplex", "plexapi.video"):

@@ -1,7 +1,5 @@
-"""The window: two columns (tabs + action area | Activity Log, Preview, History) and a status bar.
-
-Tk is single-threaded: every engine call runs in the controller's workers, and this class only reads the
-controller's event queue with `after()` and updates widgets. Nothing here blocks on the network or disk.
+"""The window: tabs + action area | Activity Log, Preview, History, and a status bar. Tk is single-threaded: the
+engine runs in its own process (`remote`); this class only updates widgets from its events, polled with `after()`.
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ from .form import Form
 from .format_menu import FormatMenu, scrolled
 from .handlers import dispatch
 from .login_tab import LoginTab
+from .remote import RemoteController
 from .right import HISTORY_TAB, LOG_TAB, PREVIEW_TAB, RIGHT_TABS, RightColumn
 from .state import POLICY_LABELS, Remembered, scale_factor
 from .tabs import FiltersTab, GeneralTab, OptionsTab, SourceTab
@@ -51,7 +50,7 @@ def _key(action: Callable[[], Any], _event: Any) -> str:
 
 
 class App(ctk.CTk):
-    def __init__(self, controller: c.Controller | None = None) -> None:
+    def __init__(self, controller: c.Controller | RemoteController | None = None) -> None:
         super().__init__()
         self.controller = controller or c.Controller()
         self.tk_thread = threading.get_ident()

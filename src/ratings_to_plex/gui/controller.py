@@ -228,6 +228,10 @@ class Controller(RestoreJobs, JournalJobs, ExportJobs):
             return self._spawn(RUN, self._run, request, exclusive=WRITE_JOBS)
         return self._spawn(PLAN, self._make_plan, request, True, exclusive=WRITE_JOBS)
 
+    def set_source_format(self, name: str | None) -> None:
+        """The Source tab's "Read as" choice: the format name, None to detect it."""
+        self.engine.source_format = name
+
     def cancel(self) -> None:
         """Cancel what is running: a run (writes in flight finish), a preview or a connection (its result is
         dropped), a sign-in."""

@@ -15,18 +15,23 @@ from __future__ import annotations
 import tkinter as tk
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import customtkinter as ctk
 
 from ..app import SOURCE_FORMATS
-from .engine import Engine
 from .form import Form
 from .widgets import PAD, label, option_menu
 
 DETECT: Final = "Detect automatically"
 ROW: Final = 10  # the Source tab's last grid row (SourceTab uses 0-8: the file, then Export and its links)
 _BY_LABEL: Final = {label_: name for name, label_ in SOURCE_FORMATS}
+
+
+class FormatSetting(Protocol):
+    """Where the choice goes: the controller's engine (`Engine`, or `remote`'s stand-in that forwards it)."""
+
+    source_format: str | None
 
 
 def scrolled(tab: ctk.CTkFrame) -> ctk.CTkScrollableFrame:
@@ -41,7 +46,7 @@ def scrolled(tab: ctk.CTkFrame) -> ctk.CTkScrollableFrame:
 class FormatMenu:
     """`Read as [Detect automatically ▾]` on the Source tab; `reload(path)` reads the current file again."""
 
-    def __init__(self, tab: ctk.CTkFrame, engine: Engine, form: Form, reload: Callable[[Path], Any], *,
+    def __init__(self, tab: ctk.CTkFrame, engine: FormatSetting, form: Form, reload: Callable[[Path], Any], *,
                  row: int = ROW) -> None:
         self.engine, self.source_path, self.reload = engine, form.source_path, reload
         self.frame = ctk.CTkFrame(tab, fg_color="transparent")

@@ -99,9 +99,17 @@ def button(master: Any, text: str, command: Callable[[], Any], **kwargs: Any) ->
 
 
 def enable(widget: Any, on: bool) -> None:
-    """Enable or disable a button so that it also looks it (CTk only greys the text)."""
+    """Enable or disable a button so that it also looks it (CTk only greys the text).
+
+    A button already in that state is left alone: every CTk `configure` redraws the button's shapes (dozens of Tk
+    calls), and the busy handler sets some thirty buttons at once — about 100 ms of frozen window mid-run otherwise.
+    """
+    state = "normal" if on else "disabled"
+    if getattr(widget, "r2p_state", None) == state:
+        return
+    widget.r2p_state = state
     fg = getattr(widget, "r2p_fg", None)
-    options: dict[str, Any] = {"state": "normal" if on else "disabled"}
+    options: dict[str, Any] = {"state": state}
     if fg is not None and fg != "transparent":
         options["fg_color"] = fg if on else DISABLED_FG
     widget.configure(**options)
