@@ -5,8 +5,14 @@ an emulator (its own process, with latency), reads a generated IMDb export, make
 writes it. A gap well above 10 ms is a freeze the user would feel; the seed's design (worker writing to widgets,
 the whole log re-rendered) froze for seconds.
 
+Side by side in one run (`--engine both`, the default): the engine in worker threads of the window's process (how
+the app ran before issue 12: XML parsing, garbage collection and CSV reading took the GIL from Tk for tens of ms)
+and in its own process (`gui/remote.py`, how `run_app` builds the window now). Each runs in a fresh process with a
+fresh emulator, so both write the same changes.
+
     python benchmarks/gui_lag.py [--movies 5000] [--rows 3000] [--latency-ms 20]   # needs a display (Xvfb is fine)
     xvfb-run -a python benchmarks/gui_lag.py --movies 20000 --shows 0 --rows 10000 --latency-ms 5   # issue 12's size
+    ... --engine process|threads   # one of the two only
     ... --profile   # also: where the Tk thread was during each gap over 30 ms (a sampler thread; costs a little)
 """
 
@@ -16,6 +22,7 @@ import argparse
 import csv
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -109,6 +116,7 @@ class Heartbeat:
 
 def run(args: argparse.Namespace) -> int:
     from ratings_to_plex.gui.app import App
+    from ratings_to_plex.gui.controller import Controller
     from ratings_to_plex.gui.remote import RemoteController
 
     folder = Path(tempfile.mkdtemp(prefix="r2p-gui-lag-"))
@@ -117,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     export = folder / "ratings.csv"
     rows = write_export(export, args.movies, args.shows, args.rows, args.seed)
     emulator, url, token = start_emulator(args.movies, args.shows, args.seed, args.latency_ms)
-    app = App(RemoteController())  # as `run_app` makes it: the engine in its own process
+    app = App(RemoteController() if args.engine == "process" else Controller())  # process: as `run_app` does
     beat = Heartbeat(app)
     stalls = Stalls(beat) if args.profile else None
     steps = iter(["connect", "read", "preview", "run", "done"])
@@ -173,8 +181,8 @@ def run(args: argparse.Namespace) -> int:
     if beat.phase != "done":
         print(f"did not finish within {args.timeout:.0f} s (stuck at {beat.phase})", file=sys.stderr)
         return 1
-    print(f"GUI event-loop lag: {rows} rows, {args.movies} movies + {args.shows} shows, "
-          f"{args.latency_ms:g} ms latency, heartbeat every {beat.period_ms} ms")
+    print(f"GUI event-loop lag, engine in {ENGINES[args.engine]}: {rows} rows, {args.movies} movies + "
+          f"{args.shows} shows, {args.latency_ms:g} ms latency, heartbeat every {beat.period_ms} ms")
     print(f"{'phase':<10}{'wall s':>8}{'beats':>8}{'max gap ms':>12}{'p99 ms':>9}{'median ms':>11}")
     worst = 0.0
     for phase in ("connect", "read", "preview", "run"):
@@ -198,11 +206,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--profile", action="store_true", help="say where the Tk thread was during each freeze")
+    parser.add_argument("--engine", choices=("both", *ENGINES), default="both")
     args = parser.parse_args(argv)
     if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         print("No DISPLAY: run under Xvfb, e.g. xvfb-run -a python benchmarks/gui_lag.py", file=sys.stderr)
         return 2
-    return run(args)
+    if args.engine != "both":
+        return run(args)
+    return side_by_side(sys.argv[1:] if argv is None else argv)
+
+
+ENGINES = {"threads": "the window's process (threads)", "process": "its own process"}
+
+
+def side_by_side(argv: list[str]) -> int:
+    """Run each engine placement in a fresh process and sum up the largest freeze of each."""
+    worst: dict[str, str] = {}
+    for engine in ENGINES:
+        done = subprocess.run([sys.executable, __file__, *argv, "--engine", engine], capture_output=True, text=True)
+        report = done.stdout[done.stdout.find("GUI event-loop lag"):]
+        print(report.rstrip() + "\n" if done.returncode == 0 else f"{engine}: failed\n{done.stderr[-2000:]}")
+        found = re.search(r"Largest event-loop gap: (\d+) ms", report)
+        worst[engine] = f"{found.group(1)} ms" if found else "failed"
+    print("Largest freeze: " + " · ".join(f"engine in {ENGINES[e]} {w}" for e, w in worst.items()) +
+          " (target ≤ 50 ms)")
+    return 0 if all(w != "failed" for w in worst.values()) else 1
 
 
 if __name__ == "__main__":
