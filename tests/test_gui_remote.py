@@ -117,6 +117,7 @@ def test_a_dead_engine_is_said_plainly_and_nothing_waits(remote: Callable[[], Re
     started = time.monotonic()
     assert not ctl.load_source(tmp_path / "r.csv")  # refused at once, not after a timeout
     assert not ctl.busy and time.monotonic() - started < 2
+    assert last(ctl.drain(), ev.Failed).message == ENGINE_GONE  # and the click is answered, in plain words
 
 
 def test_the_window_uses_the_engine_process_and_syncs(display: str, emulator: Callable[..., Emulator],  # noqa: F811
@@ -145,3 +146,44 @@ def test_the_window_uses_the_engine_process_and_syncs(display: str, emulator: Ca
         assert not [t.name for t in threading.enumerate() if t.name.startswith(ENGINE_THREADS)]
     finally:
         d.close()
+
+
+def test_closing_the_window_mid_run_cancels_in_the_engine_and_journals_it(display: str,  # noqa: F811
+                                                                            emulator: Callable[..., Emulator],
+                                                                            tmp_path: Path) -> None:
+    import tkinter as tk
+
+    from ratings_to_plex.journal import JournalDB
+
+    emu = emulator(movies=80, shows=0, seed=8, latency_ms=1)
+    csv_from_library(emu, tmp_path / "r.csv", 40, seed=4)
+    d = Driver(1.0, "remote", controller=RemoteController())
+    app = d.app
+    process = app.controller.process
+    app.controller.start(url=emu.url, token=emu.token)
+    d.pump(until=lambda: app.form.request().server is not None and d.idle(), what="the connection")
+    app.form.all_libraries.set(True)
+    app.set_source(tmp_path / "r.csv")
+    d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="the file")
+    app.update_ratings()
+    d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the plan")
+    emu.faults.latency_ms = 300
+    app.update_ratings()
+    d.pump(until=lambda: app.action.progress.get() > 0, what="the first writes")
+    app.close()  # the window manager's close button
+    assert str(app.status.cget("text")).startswith("Closing after the writes")
+    deadline = time.monotonic() + 30
+    gone = False
+    while time.monotonic() < deadline and not gone:
+        try:
+            app.update()
+            app.winfo_exists()
+        except tk.TclError:  # "application has been destroyed"
+            gone = True
+        time.sleep(0.01)
+    assert gone and not process.is_alive()
+    journal = JournalDB()
+    run = journal.runs()[0]
+    journal.close()
+    assert run.status == "cancelled" and 0 < run.applied < 40 and run.finished_at  # resumable
+    d.close()

@@ -45,6 +45,7 @@ from .events import (
     SignedOut,
     SourceLoaded,
     Status,
+    drain_queue,
 )
 from .export_jobs import ExportJobs
 from .journal_jobs import WRITE_JOBS, JournalJobs, _UndoEntry, finished_event
@@ -101,13 +102,7 @@ class Controller(RestoreJobs, JournalJobs, ExportJobs):
 
     def drain(self, limit: int = 5000) -> list[Event]:
         """Events waiting for the window (at most `limit`, oldest first); never blocks."""
-        out: list[Event] = []
-        while len(out) < limit:
-            try:
-                out.append(self.events.get_nowait())
-            except queue.Empty:
-                break
-        return out
+        return drain_queue(self.events, limit)
 
     @property
     def busy(self) -> frozenset[str]:

@@ -5,6 +5,7 @@ The window handles each type in `handlers`; tests read them straight from `Contr
 
 from __future__ import annotations
 
+import queue
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -186,3 +187,14 @@ class Failed:
 
 
 Event = Any  # one of the dataclasses above
+
+
+def drain_queue(events: queue.Queue[Any], limit: int) -> list[Any]:
+    """The events waiting in `events` (at most `limit`, oldest first); never blocks."""
+    out: list[Any] = []
+    while len(out) < limit:
+        try:
+            out.append(events.get_nowait())
+        except queue.Empty:
+            break
+    return out

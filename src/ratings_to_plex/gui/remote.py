@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .engine_process import EngineSettings, serve
-from .events import Busy, Event, Failed
+from .events import Busy, Event, Failed, drain_queue
 from .state import RunRequest
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class RemoteController:
         self._answers: dict[int, queue.Queue[tuple[Any, ...]]] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self._gone = False  # the engine died (not shut down by the window)
         threading.Thread(target=self._read, name="r2p-engine-reader", daemon=True).start()
 
     # -- what the window reads ------------------------------------------------------------------------------
@@ -75,13 +76,7 @@ class RemoteController:
         return self._busy
 
     def drain(self, limit: int = 5000) -> list[Event]:
-        out: list[Event] = []
-        while len(out) < limit:
-            try:
-                out.append(self.events.get_nowait())
-            except queue.Empty:
-                break
-        return out
+        return drain_queue(self.events, limit)
 
     # -- calls whose answer the window uses ---------------------------------------------------------------
     def load_source(self, path: Path) -> bool:
@@ -199,6 +194,10 @@ class RemoteController:
 
     def _send(self, message: tuple[int, str, tuple[Any, ...]]) -> bool:
         call_id, method, args = message
+        if self._closing.is_set():
+            if self._gone:  # a click after the engine died gets the same plain answer, at once
+                self.events.put(Failed("engine", ENGINE_GONE))
+            return False
         try:
             with self._lock:
                 self._pipe.send(("call", call_id, method, args, {}))
@@ -230,6 +229,7 @@ class RemoteController:
         if self._closing.is_set():
             return
         self._closing.set()
+        self._gone = True
         log.error("the engine process ended (exit code %s)", self.process.exitcode)
         self._busy = frozenset()
         self.events.put(Busy(frozenset()))
