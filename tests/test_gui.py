@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import pickle
 import shutil
 import subprocess
 import time
@@ -98,6 +99,9 @@ class Driver:
         self.tag = tag
         self.engine = Engine()
         self.app = App(controller or Controller(self.engine))
+        if controller is None:  # every event must be able to cross to the window's process, as the app runs
+            post = self.app.controller.post
+            self.app.controller.post = lambda event: post(pickle.loads(pickle.dumps(event)))  # type: ignore
         self.opened: list[Path] = []
         self.app.opener = self.opened.append
         self.pump(0.3)
@@ -191,6 +195,21 @@ def clipped(app: tk.Misc) -> list[str]:
 
     visit(app, box(app))
     return problems
+
+
+def touching(frame: tk.Misc, gap: int = 4) -> list[str]:
+    """Pairs of visible widgets of `frame` closer than `gap` pixels side by side (buttons that run together)."""
+    shown = [w for w in frame.winfo_children() if w.winfo_ismapped() and w.winfo_width() > 1]
+    found = []
+    for i, a in enumerate(shown):
+        for b in shown[i + 1:]:
+            ax, ay, aw, ah = a.winfo_x(), a.winfo_y(), a.winfo_width(), a.winfo_height()
+            bx, by, bw, bh = b.winfo_x(), b.winfo_y(), b.winfo_width(), b.winfo_height()
+            rows_overlap = ay < by + bh and by < ay + ah
+            apart = max(bx - (ax + aw), ax - (bx + bw))
+            if rows_overlap and apart < gap:
+                found.append(f"{a} and {b}: {apart} px apart")
+    return found
 
 
 def sign_in_with_pin(d: Driver, emu: Emulator, browser: list[str]) -> None:
@@ -616,6 +635,7 @@ def test_history_undo_restores_everything_and_can_be_redone(display: str, emu: E
         assert f"already undone by run {undo_run.run_id}" in str(app.history.detail.cget("text"))
         app.history.select(undo_run.run_id)
         assert clipped(app) == []
+        assert touching(app.right_column.extras.frame) == [] and touching(app.history.undo.master) == []
         d.shot("history")
 
         # The undo is a run too: undoing it puts the sync's ratings back. Cancelled midway, then finished.

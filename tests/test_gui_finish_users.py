@@ -108,6 +108,11 @@ def test_user_picker_pin_failed_switch_and_a_managed_users_run(display: str, emu
 
         note = _switch(d, "Teen", who(emu, "Teen").pin or "")  # the right PIN: acting as Teen
         assert note.startswith("Acting as Teen"), note
+        teen_before = everybody(emu)
+        app.controller.plan_undo(newest.run_id)  # Kid's run, while acting as Teen: refused, with the right words
+        d.pump(until=lambda: d.idle() and "another Plex user" in app.log_panel.text(), what="the refused undo")
+        assert "another server" not in app.log_panel.text() and "User menu on the Login tab" in app.log_panel.text()
+        assert everybody(emu) == teen_before
         log = app.log_panel.text()
         assert all(person.account_token not in log and person.server_token not in log
                    for person in emu.ctx.users.people) and emu.token not in log

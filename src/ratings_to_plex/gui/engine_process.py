@@ -25,6 +25,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Final
 
+from .events import Failed
+
 log = logging.getLogger(__name__)
 
 # What the window may call; anything else is refused (the pipe carries method names, so keep it to this list).
@@ -121,3 +123,8 @@ class _Server:
             return True
         except (OSError, ValueError):  # the window closed its end: nobody is left to tell
             return False
+        except Exception:  # something in it cannot be pickled (a bug): said, and the window goes on
+            log.exception("cannot send %s to the window", message[0])
+            text = "Unexpected error (a message of the engine could not be sent). This is a bug in ratings-to-plex."
+            return self._send(("events", [Failed("engine", text)]) if message[0] == "events" else
+                              ("error", message[1], "its answer could not be sent"))

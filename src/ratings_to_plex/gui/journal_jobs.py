@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from ..app import JournalCorrupt
+from ..app import JournalCorrupt, rules
 from ..errors import RatingsToPlexError, UsageError
 from .events import (
     CHECK,
@@ -131,22 +131,30 @@ class JournalJobs(ControllerHost):
             return Identity(info.client_identifier, None, info.name)
         return None
 
-    def _label_of(self, machine_id: str | None, user_id: str | None = None) -> str | None:
-        """The server menu's label of this machine (and user); None when the window does not know it."""
+    def _label_of(self, machine_id: str | None, user_id: str | None = None, *, any_user: bool = False,
+                  ) -> str | None:
+        """The server menu's label of this machine (and user, unless `any_user`); None when the window does not
+        know it."""
         with self._lock:
             labels = list(dict.fromkeys([*self._clients, *self._servers]))
         for label in labels:
             identity = self._identity(label)
             if identity is not None and machine_id and identity.machine_id == machine_id \
-                    and (identity.user_id or None) == (user_id or None):
+                    and (any_user or (identity.user_id or None) == (user_id or None)):
                 return label
         return None
 
     def _client_for_run(self, run: RunInfo) -> Connection:
-        """The connected server the run wrote to (by machine identifier and user); never another server."""
+        """The connected server the run wrote to (by machine identifier and user); never another server, never
+        another user's ratings (then the session's rule says which user to switch to)."""
         label = self._label_of(run.machine_id, run.user_id)
         if label is not None:
             return self._client_for(label)
+        same_server = self._label_of(run.machine_id, any_user=True)
+        identity = self._identity(same_server) if same_server is not None else None
+        if identity is not None and (problem := rules.identity_problem(run, identity)):
+            home = run.user_id or identity.user_id  # a Home user's: switched on the Login tab's User menu
+            raise UsageError(problem.rstrip(".") + " (the User menu on the Login tab)." if home else problem)
         where = run.server_name or "a server this window does not know"
         if run.server_url:
             where += f" at {run.server_url}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import tkinter as tk
+from collections.abc import Callable
 from tkinter import font as tkfont
 from tkinter import ttk
 from typing import Any, Final
@@ -169,8 +170,17 @@ class PreviewPanel:
                                text_color=("gray10", "gray90"))
         self.filter.configure(values=[f"{name} ({n.get(key, 0)})" for key, name in CATEGORIES])
         self.filter_var.set(f"{CATEGORIES[0][1]} ({n[None]})")
+        self._pending = []  # the previous table stops filling; the new one fills in turns of the event loop:
+        self._schedule(self._measure_and_fill)  # measuring, then each chunk of rows (≈ 10 ms each at most)
+
+    def _schedule(self, step: Callable[[], None]) -> None:
+        if self._job is not None:
+            self.tree.after_cancel(self._job)
+        self._job = self.tree.after(1, step)
+
+    def _measure_and_fill(self) -> None:
         self._measure(self.rows)
-        self._refill()
+        self._schedule(self._refill)
 
     def mark_stale(self, why: str) -> None:
         if self.rows:
@@ -219,7 +229,7 @@ class PreviewPanel:
             iid = self.tree.insert("", "end", values=self._shown_values(row),
                                    tags=() if row.category == "update" else ("muted",))
             self._by_iid[iid] = row
-        self._job = self.tree.after(1, self._insert_some) if self._pending else None
+        self._job = self.tree.after(1, self._insert_some) if self._pending else None  # None: the table is full
 
     def _shown_values(self, row: PreviewRow) -> tuple[str, ...]:
         """The row as its cells show it: a title wider than its column ends in "…" (ttk would just cut it; the
@@ -258,7 +268,7 @@ class PreviewPanel:
         self.summary.configure(text=text, text_color=MUTED_COLOR)
 
     def pending(self) -> bool:
-        return bool(self._pending)
+        return self._job is not None
 
     def focus(self) -> Any:
         return self.tree.focus_set()

@@ -1,10 +1,12 @@
 """The window's controller when the engine runs in its own process (`engine_process`): the same methods, the same
 event queue, the same `busy` set as `controller.Controller`, so the window cannot tell them apart.
 
-Calls whose answer the window uses (did the job start?) wait for it — they come from clicks, while the engine is
-idle or answering within a millisecond; the others are sent and forgotten, so the window never waits on a busy
-engine. Events arrive on a reader thread and wait in `events` for the window's `after()` poll, as before.
-If the engine process dies, the window says so and stays usable for reading; nothing is written any more.
+Calls whose answer the window uses (did the job start?) wait for it: they come from clicks, and the engine answers
+within milliseconds (its answering thread waits at most for one C call of a worker, ≈ 20 ms at worst). Everything
+the window asks on its own, in reaction to events (`check_unfinished`, `load_history`, …), and every call whose
+answer it ignores, is sent and forgotten: the window never waits on a busy engine. Events arrive on a reader
+thread and wait in `events` for the window's `after()` poll, as before. If the engine process dies, the window says
+so (and again at each click); nothing more is written from it.
 """
 
 from __future__ import annotations
@@ -91,9 +93,6 @@ class RemoteController:
     def resume(self, run_id: int) -> bool:
         return bool(self._ask("resume", run_id))
 
-    def check_unfinished(self, source: Path | None, server: str | None) -> bool:
-        return bool(self._ask("check_unfinished", source, server))
-
     def restore_preview(self, request: RunRequest) -> bool:
         return bool(self._ask("restore_preview", request))
 
@@ -138,6 +137,11 @@ class RemoteController:
 
     def cancel_connect(self) -> None:
         self._tell("cancel_connect")
+
+    def check_unfinished(self, source: Path | None, server: str | None) -> bool:
+        """Asked when a file or server is chosen, maybe while the engine works: never waited for. A check already
+        under way answers about the old choice, and the window's handler then asks about the current one."""
+        return self._tell("check_unfinished", source, server)
 
     def load_history(self) -> bool:
         return self._tell("load_history")
