@@ -169,3 +169,50 @@ def test_cli_restore_writes_and_undo_last_reverts_it(emu: Emulator, tmp_path: Pa
     undone = runner.invoke(app, ["undo", "--last", *common, "--yes"])
     assert undone.exit_code == 0, undone.output
     assert ratings(emu) == changed
+
+
+def test_an_interrupted_restore_is_finished_with_resume(emu: Emulator, tmp_path: Path) -> None:
+    """A restore stopped midway (Ctrl-C, a lost connection) is finished by `restore BACKUP --resume` under its own
+    run id: what landed is recognised, the rest is written, and the state equals the backup's, item for item."""
+    import threading
+
+    from ratings_to_plex.app import Event, ProgressUpdate
+    from ratings_to_plex.journal import JournalDB
+
+    out = tmp_path / "backup.json"
+    common = ["--url", emu.url, "--token", emu.token]
+    assert runner.invoke(app, ["export", *common, "--all-libraries", "-o", str(out)]).exit_code == 0
+    before = ratings(emu)
+    client = PlexClient.connect(emu.url, emu.token)
+    changed = [key for key, value in before.items() if value is not None][:30]
+    for key in changed:
+        client.rate(key, emu.library.items[key].type, 1.0 if before[key] != 1.0 else 2.0)
+    assert runner.invoke(app, ["restore", str(out), *common, "--resume", "--yes"]).exit_code == 2  # none yet
+
+    session = AppSession.default(report_dir=tmp_path / "reports", workers=2)
+    conn = session.connect_url(emu.url, emu.token)
+    plan = session.plan_restore(conn, session.read_backup(out))
+    assert len(plan.writes) == len(changed)
+    cancel = threading.Event()
+
+    def stop_early(event: Event) -> None:
+        if isinstance(event, ProgressUpdate) and event.done >= 3:
+            cancel.set()
+
+    emu.faults.latency_ms = 30  # slow enough that the cancel comes before the last write
+    summary = session.write(conn, plan, cancel=cancel, on_event=stop_early)
+    emu.faults.latency_ms = 0
+    session.close()
+    assert summary.status == "cancelled" and ratings(emu) != before
+
+    finished = runner.invoke(app, ["restore", str(out), *common, "--resume", "--yes"])
+    assert finished.exit_code == 0, finished.output
+    assert f"Run {summary.run_id} of backup.json" in finished.stdout and f"Run id: {summary.run_id}" in finished.stdout
+    assert ratings(emu) == before
+    journal = JournalDB()
+    run = journal.run(summary.run_id)
+    runs = journal.runs()
+    journal.close()
+    assert run.status == "done" and run.kind == "restore" and runs[0].id == summary.run_id  # no new run
+    again = runner.invoke(app, ["restore", str(out), *common, "--resume", "--yes"])
+    assert again.exit_code == 2 and "No unfinished run of backup.json" in again.output

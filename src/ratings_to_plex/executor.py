@@ -109,10 +109,10 @@ def _open_run(journal: JournalDB, plan: Plan, dry_run: bool, identity: Identity,
         return journal.start_run([] if dry_run else plan.writes, kind=RunKind.UNDO, undo_of=run.id,
                                  dry_run=int(dry_run), file=run.file, libraries=run.libraries,
                                  options={"undo_of": run.id}, **where)
-    source = plan.source
+    source, file = plan.source, plan.source.file if plan.source else plan.file
     return journal.start_run(
         [] if dry_run else plan.changes, kind=plan.kind, dry_run=int(dry_run),
-        file=str(source.file) if source else None, file_hash=file_hash(source.file) if source else None,
+        file=str(file) if file else None, file_hash=file_hash(file) if file else None,
         source_format=source.format if source else None, libraries=plan.libraries,
         options={"policy": plan.options.policy, "force": plan.options.force,
                  "mark_watched": plan.options.mark_watched,
@@ -165,7 +165,7 @@ def _header(run_id: int, plan: Plan, server: str, dry_run: bool, already: int = 
         gone = f", {len(plan.gone)} no longer on the server" if plan.gone else ""
         return (f"Resuming run {run.id} ({run.file or 'plan'} → {server}): {already + len(plan.landed)} change(s) "
                 f"already written before the interruption, {len(plan.changes)} to write{gone}{dry}")
-    what = plan.source.description if plan.source else "plan"
+    what = plan.source.description if plan.source else f"{plan.kind} of {plan.file.name}" if plan.file else plan.kind
     return f"Run {run_id}: {what} → {server} ({', '.join(plan.libraries)}){dry}"
 
 

@@ -66,6 +66,7 @@ class Backup:
     exported_at: str
     libraries: list[str]
     items: list[ExportedItem] = field(default_factory=list)
+    path: Path | None = None  # the file it was read from: a restore journals it, so `restore --resume` finds the run
 
 
 @dataclass
@@ -228,7 +229,7 @@ def read_backup(path: Path) -> Backup:
         items = [_item(entry) for entry in data["items"]]
         return Backup(server_id=str(data["server_id"]), server_name=str(data["server_name"]),
                       user=data.get("user"), exported_at=str(data["exported_at"]),
-                      libraries=[str(name) for name in data["libraries"]], items=items)
+                      libraries=[str(name) for name in data["libraries"]], items=items, path=path)
     except (KeyError, TypeError, ValueError) as err:
         raise SourceError(f"{path.name}: a backup entry is damaged ({type(err).__name__}: {err})") from None
 

@@ -260,11 +260,11 @@ class JournalDB:
         return next((r for r in self.runs() if r.possibly_written and r.undone_by is None and not r.dry_run
                      and (identity is None or identity.same_user(r.identity))), None)
 
-    def unfinished_for(self, digest: str, identity: Identity | None = None) -> RunInfo | None:
-        """The newest sync of a file with this hash (on this server and user, when given) that did not finish and
-        was not undone since, unless a later sync of it did finish."""
+    def unfinished_for(self, digest: str, identity: Identity | None = None, kind: str = "sync") -> RunInfo | None:
+        """The newest run of `kind` (a sync, or a restore of a backup) of a file with this hash (on this server and
+        user, when given) that did not finish and was not undone since, unless a later one of it did finish."""
         for run in self.runs():
-            if run.kind != "sync" or run.dry_run or run.file_hash != digest:
+            if run.kind != kind or run.dry_run or run.file_hash != digest:
                 continue
             if identity is not None and not identity.same_user(run.identity):
                 continue

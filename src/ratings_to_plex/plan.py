@@ -18,6 +18,8 @@ from .plex.items import LibraryItem
 from .sources.model import Problem, RatingRow, ReadResult
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .model import Identity, RunInfo
 
 POLICIES: Final = ("overwrite", "only-empty", "newer")
@@ -102,6 +104,7 @@ class Plan:
     already: int = 0
     landed: list[Change] = field(default_factory=list)
     gone: list[Change] = field(default_factory=list)
+    file: Path | None = None  # a restore's backup file (a sync's file is its source's)
 
     @property
     def writes(self) -> list[Change]:

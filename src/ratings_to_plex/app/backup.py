@@ -51,5 +51,5 @@ class BackupJobs:
         backup gives it; nothing is written."""
         plan = plan_restore(conn.client, backup, restore_sections(conn.client, backup, libraries),
                             workers=self.workers)
-        plan.identity = conn.identity
+        plan.identity, plan.file = conn.identity, backup.path
         return plan

@@ -268,12 +268,13 @@ class AppSession(BackupJobs):
         plan.identity = conn.identity
         return plan
 
-    def unfinished_run(self, file: Path, identity: Identity | None = None) -> RunInfo | None:
-        """The newest sync of this exact file (same content) on this server and user that did not finish and was
-        not undone — unless a later sync of it finished. None when the file is gone."""
+    def unfinished_run(self, file: Path, identity: Identity | None = None, kind: RunKind = RunKind.SYNC,
+                       ) -> RunInfo | None:
+        """The newest sync (or, with `kind`, restore) of this exact file (same content) on this server and user
+        that did not finish and was not undone — unless a later one of it finished. None when the file is gone."""
         if not Path(file).is_file():
             return None
-        return self.journal().unfinished_for(file_hash(Path(file)), identity)
+        return self.journal().unfinished_for(file_hash(Path(file)), identity, kind.value)
 
     def move_journal_aside(self) -> Path:
         """Rename a damaged journal (and its -wal/-shm files) so a new one starts; returns where it now is."""

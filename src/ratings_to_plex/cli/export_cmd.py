@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ..app import DEFAULT_WORKERS, RunStatus, SyncOptions
+from ..app import DEFAULT_WORKERS, RunKind, RunStatus, SyncOptions
 from ..app.backup import FORMATS
 from .app import app, err, friendly_errors, out
 from .common import (
@@ -78,12 +78,20 @@ def restore(
     report_dir: Path = REPORT_DIR_OPT,
     insecure: bool = INSECURE_OPT,
     user: str = USER_OPT,
+    resume: bool = typer.Option(False, "--resume", help="Finish this backup's last interrupted restore (after a "
+                                "crash, Ctrl-C or a lost connection) under its own run id."),
 ) -> None:
     """Make the libraries' ratings exactly what a backup says (ratings added since are cleared); undoable.
 
     Example: ratings-to-plex restore ratings-export.json --dry-run
     """
     session = make_session(report_dir, DEFAULT_WORKERS, insecure)
+    if resume:
+        from .history_cmd import run_resume
+
+        raise typer.Exit(run_resume(session, [backup_file], url=url, token=token, server=server, yes=yes,
+                                    options=SyncOptions(dry_run=dry_run), as_json=False, user=user,
+                                    kind=RunKind.RESTORE))
     backup = session.read_backup(backup_file)
     conn = connect(session, url, token, server, user)
     plan = session.plan_restore(conn, backup, tuple(library))
@@ -103,6 +111,6 @@ def restore(
         f" (undo it with: ratings-to-plex undo {summary.run_id})" if plan.writes else "")
     echo(f"Run id: {summary.run_id}{tail}")
     if summary.status in (RunStatus.CANCELLED, RunStatus.STOPPED):
-        err.print(f"Run {summary.run_id} did not finish: `ratings-to-plex sync --resume` cannot finish a restore; "
-                  "run the same restore again (it writes only what still differs).", markup=False)
+        err.print(f"Run {summary.run_id} did not finish: add --resume to the same command to finish it.",
+                  markup=False)
     raise typer.Exit(exit_code(summary))

@@ -18,6 +18,7 @@ from ..app import (
     Connection,
     JournalCorrupt,
     RunInfo,
+    RunKind,
     RunSummary,
     SyncOptions,
 )
@@ -202,8 +203,10 @@ def _read_source(session: AppSession, file: Path) -> Any:
 
 
 def run_resume(session: AppSession, files: list[Path], *, url: str | None, token: str | None, server: str | None,
-               options: SyncOptions, yes: bool, as_json: bool, user: str | None = None) -> int:
-    """`sync FILE… --resume`: finish each file's newest unfinished run under its own run id."""
+               options: SyncOptions, yes: bool, as_json: bool, user: str | None = None,
+               kind: RunKind = RunKind.SYNC) -> int:
+    """`sync FILE… --resume` (`restore BACKUP --resume` with `kind` RESTORE): finish each file's newest unfinished
+    run under its own run id."""
     console = err if as_json else out
 
     def echo(line: str) -> None:
@@ -216,14 +219,14 @@ def run_resume(session: AppSession, files: list[Path], *, url: str | None, token
     for file in files:
         if not file.is_file():
             raise UsageError(f"Cannot read {file}: no such file.")
-        run = session.unfinished_run(file, chosen.identity if chosen else None)
+        run = session.unfinished_run(file, chosen.identity if chosen else None, kind)
         if run is None:
             raise UsageError(f"No unfinished run of {file.name} to resume (the journal has none for this exact "
                              "file): run the same command without --resume.")
         conn = chosen or connections.get(run.server_url) or _connect_for(session, run, None, token, None, user)
         connections[run.server_url] = conn
         plan = session.plan_resume(conn, run.id)
-        plan.source = _read_source(session, file)
+        plan.source = _read_source(session, file) if kind is RunKind.SYNC else None  # a restore has no source
         echo(f"Run {run.id} of {file.name} (started {_when(run.started_at)}) did not finish ({run.status}); "
              "finishing it.")
         if options.dry_run:
