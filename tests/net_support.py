@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler
 
 
@@ -62,3 +62,69 @@ def fixed_reply(status: int, content_type: str, body: bytes) -> type[BaseHTTPReq
             pass
 
     return FixedReply
+
+
+@contextmanager
+def forwarding_proxy() -> Iterator[str]:
+    """A plain HTTP proxy on 127.0.0.1 (what `HTTP_PROXY=http://…` points at): takes absolute-URI requests, sends them
+    on to their 127.0.0.1 host and relays the answer byte for byte, as it comes. Yields its URL; counts requests in
+    `forwarding_proxy.seen` (a list of request lines)."""
+    from urllib.parse import urlsplit
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    seen: list[str] = []
+    forwarding_proxy.seen = seen  # type: ignore[attr-defined]
+
+    def relay(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def handle(client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head and (chunk := client.recv(65536)):
+            head += chunk
+        line, _, rest = head.partition(b"\r\n")
+        method, target, version = line.decode("latin-1").split(" ", 2)
+        seen.append(f"{method} {target}")
+        parts = urlsplit(target)
+        if parts.hostname != "127.0.0.1":  # tests never leave loopback
+            client.close()
+            return
+        upstream = socket.create_connection(("127.0.0.1", parts.port or 80))
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = [h for h in rest.split(b"\r\n") if not h.lower().startswith((b"connection:", b"proxy-connection:"))]
+        body_start = headers.index(b"")  # one request per connection (each is seen): the server closes after it
+        headers[body_start:body_start] = [b"Connection: close"]
+        upstream.sendall(f"{method} {path} {version}\r\n".encode("latin-1") + b"\r\n".join(headers))
+        threading.Thread(target=relay, args=(client, upstream), daemon=True).start()
+        relay(upstream, client)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(client,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()

@@ -154,3 +154,20 @@ def test_only_same_origin_redirects_are_followed(here: str, location: str, follo
         with pytest.raises(PlexConnectionError, match="redirected to") as caught:
             session.get_redirect_target(response)
         assert "pw" not in str(caught.value)
+
+
+def test_through_a_proxy_a_trickled_head_also_ends_at_the_deadline(emu: Emulator,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`HTTP_PROXY` set: requests go through the proxy's own connection pool, which the deadline did not watch — a
+    server trickling its headers held the request for as long as it liked."""
+    from .net_support import forwarding_proxy
+
+    with forwarding_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = PlexClient.connect(emu.url, emu.token, retry=FAST)
+        emu.faults.hostile = Hostile(Attack.TRICKLE_HEAD, paths=("/library/sections",), interval_s=0.5)
+        message, took = _fails(client)
+        assert "took longer than 3 s" in message and 2.9 < took < 4.5
+        assert any(line.startswith(f"GET {emu.url}/library/sections") for line in forwarding_proxy.seen)  # type: ignore[attr-defined]

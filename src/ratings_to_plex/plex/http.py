@@ -27,6 +27,7 @@ from requests.auth import AuthBase
 from requests.sessions import merge_setting
 from requests.utils import get_environ_proxies, get_netrc_auth
 from urllib3 import exceptions as urllib3_exc
+from urllib3.poolmanager import ProxyManager
 from urllib3.util.retry import Retry
 
 from ..errors import PlexConnectionError
@@ -171,6 +172,14 @@ class GuardedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """Through an HTTP(S) proxy (`HTTPS_PROXY`, …) too, the deadline can cut the connection: requests keeps a
+        manager per proxy, whose pools were not the watched ones (a server trickling its headers was never cut)."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, ProxyManager):  # not SOCKS: its pools have their own connection class
+            watch_pools(manager)
+        return manager
 
     def _read_body(self, response: requests.Response, url: str, watch: Watch) -> bytes:
         """The whole body, refusing more than `max_bytes`; the watch cuts a body that is still coming at the

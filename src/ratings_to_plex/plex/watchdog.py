@@ -46,6 +46,8 @@ class Watch:
     def cut(self) -> None:
         with self._lock:
             sock = getattr(self._conn, "sock", None)
+        if not isinstance(sock, socket.socket):  # TLS inside TLS (an https:// proxy): urllib3's SSLTransport
+            sock = getattr(sock, "socket", None)
         if isinstance(sock, socket.socket):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
