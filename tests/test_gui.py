@@ -199,7 +199,9 @@ def clipped(app: tk.Misc) -> list[str]:
 
 def touching(frame: tk.Misc, gap: int = 4) -> list[str]:
     """Pairs of visible widgets of `frame` closer than `gap` pixels side by side (buttons that run together)."""
-    shown = [w for w in frame.winfo_children() if w.winfo_ismapped() and w.winfo_width() > 1]
+    import customtkinter as ctk
+
+    shown = [w for w in frame.winfo_children() if isinstance(w, ctk.CTkButton) and w.winfo_ismapped()]
     found = []
     for i, a in enumerate(shown):
         for b in shown[i + 1:]:

@@ -49,7 +49,7 @@ def test_export_then_restore_from_backup_is_exact_and_undoable(display: str, emu
         changed = user_state(emu)
         assert changed != before
 
-        assert app.right_column.extras.restore.winfo_manager() == "grid"  # in History
+        assert app.right_column.extras.restore.winfo_manager() == "pack"  # in History
         start_restore(app, backup)  # what the button does once the backup is chosen in the file dialog
         d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the restore preview")
         assert app.right.get() == PREVIEW_TAB

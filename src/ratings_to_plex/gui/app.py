@@ -100,7 +100,7 @@ class App(ctk.CTk):
                                 lambda fmt, path: self.controller.export(self.form.request(), fmt, path))
         self.read_as = FormatMenu(self.source.choose.master, self.controller.engine, self.form, self.set_source)
         self.filters = FiltersTab(self.tabs.tab("Filters"), self.form)
-        self.options = OptionsTab(self.tabs.tab("Options"), self.form, list(POLICY_LABELS.values()))
+        self.options = OptionsTab(scrolled(self.tabs.tab("Options")), self.form, list(POLICY_LABELS.values()))
         self.tabs.set("Login")
         self.action = ActionArea(left, on_preview=self.preview, on_update=self.update_ratings,
                                  on_cancel=self.controller.cancel, on_open=lambda p: self.opener(p))

@@ -12,6 +12,7 @@ from typing import Any, Final
 import customtkinter as ctk
 
 from .events import UndoPlanned
+from .flow import Flow
 from .history_rows import COLUMNS, HistoryRow
 from .widgets import ERROR_COLOR, MUTED_COLOR, PAD, button, enable, focus_next, focus_prev, label, scrolled_tree
 
@@ -55,14 +56,13 @@ class HistoryPanel:
         self.detail = label(tab, "Select a run to read it in full or undo it.", size=12, muted=True)
         self.detail.grid(row=2, column=0, sticky="ew", padx=4)
         actions = ctk.CTkFrame(tab, fg_color="transparent")
-        actions.grid(row=3, column=0, sticky="w", padx=4, pady=(6, 4))
+        actions.grid(row=3, column=0, sticky="ew", padx=4, pady=(6, 4))
         self.undo = button(actions, "Undo this run", self._undo, width=150, state="disabled")
-        self.undo.pack(side="left")
         # An interrupted run (cancelled, stopped, or the app closed mid-run) can be finished from here any time,
         # not only from the banner shown when its file is chosen again.
         self._on_finish = on_finish
         self.finish = button(actions, "Finish this run", self._finish, width=150, state="disabled")
-        self.finish.pack(side="left", padx=(PAD, 0))
+        self.actions = Flow(actions, [self.undo, self.finish], PAD)  # wraps at large interface sizes
 
         # The confirmation, inline: what will be restored, and the two choices.
         self.confirm = ctk.CTkFrame(tab, corner_radius=6, fg_color=_WARN_BG)

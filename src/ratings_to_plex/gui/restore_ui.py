@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import customtkinter as ctk
 
+from .flow import Flow
 from .restore_jobs import ReportsFound
 from .right import PREVIEW_TAB
 from .widgets import MUTED_COLOR, PAD, button, enable
@@ -35,29 +36,13 @@ class HistoryExtras:
         self.frame.grid(row=GRID_ROW, column=0, sticky="ew", padx=4, pady=(0, 4))
         self.open_csv = button(self.frame, "Open unmatched CSV", lambda: self._open("unmatched_csv"), width=136,
                                state="disabled")
-        self.open_csv.grid(row=0, column=0, sticky="w")
         self.open_log = button(self.frame, "Open run log", lambda: self._open("run_log"), width=96,
                                state="disabled")
-        self.open_log.grid(row=0, column=1, sticky="w", padx=(PAD // 2, 0))
-        self.frame.grid_columnconfigure(2, weight=1, minsize=PAD)  # at least this gap before "Restore…"
         self.restore = button(self.frame, "Restore from backup…", lambda: self._choose(tab), width=170)
-        self._below = False
-        self._place_restore()
-        self.frame.bind("<Configure>", lambda _e: self._place_restore(), add="+")
+        # One row where they fit with gaps (Restore at its right end), else wrapped: at 150 % and 200 % they
+        # touched, or ran off the window's edge.
+        self.flow = Flow(self.frame, [self.open_csv, self.open_log, self.restore], PAD // 2, trailing=True)
         history.tree.bind("<<TreeviewSelect>>", lambda _e: self._selected(), add="+")
-
-    def _place_restore(self) -> None:
-        """Beside the report buttons where they all fit with gaps, else on a row of its own (large text sizes):
-        three buttons side by side touched at 150 % on a 1280-pixel screen."""
-        needed = sum(b.winfo_reqwidth() for b in (self.open_csv, self.open_log, self.restore)) + 3 * PAD
-        below = self.frame.winfo_width() > 1 and self.frame.winfo_width() < needed
-        if below == self._below and self.restore.winfo_manager():
-            return
-        self._below = below
-        if below:
-            self.restore.grid(row=1, column=0, columnspan=3, sticky="w", pady=(PAD // 2, 0))
-        else:
-            self.restore.grid(row=0, column=3, columnspan=1, sticky="e", pady=0)
 
     def _selected(self) -> None:
         row = self.history.selected()

@@ -159,7 +159,7 @@ class OptionsTab:
                                                                     pady=(PAD + 4, 2))
         self.policy = option_menu(tab, form.policy, policies, width=240)
         self.policy.grid(row=5, column=0, sticky="w", padx=PAD)
-        self.discover = check(tab, "Also rate titles that are not in my libraries (Plex Discover)", form.discover)
+        self.discover = check(tab, "Also rate titles not in my libraries (Plex Discover)", form.discover)
         self.discover.grid(row=6, column=0, sticky="w", padx=PAD, pady=(PAD + 4, 0))
         label(tab, "Rates them on your Plex account's online catalogue, where every Plex app shows them (needs "
                    "sign-in). Undo puts earlier ratings back; clearing one that was not there before is not "

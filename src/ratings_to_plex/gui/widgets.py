@@ -99,11 +99,8 @@ def button(master: Any, text: str, command: Callable[[], Any], **kwargs: Any) ->
 
 
 def enable(widget: Any, on: bool) -> None:
-    """Enable or disable a button so that it also looks it (CTk only greys the text).
-
-    A button already in that state is left alone: every CTk `configure` redraws the button's shapes (dozens of Tk
-    calls), and the busy handler sets some thirty buttons at once — about 100 ms of frozen window mid-run otherwise.
-    """
+    """Enable or disable a button so that it also looks it (CTk only greys the text). One already in that state is
+    left alone: a CTk `configure` redraws it (dozens of Tk calls), ~100 ms for the thirty the busy handler sets."""
     state = "normal" if on else "disabled"
     if getattr(widget, "r2p_state", None) == state:
         return
