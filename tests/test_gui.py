@@ -197,6 +197,28 @@ def clipped(app: tk.Misc) -> list[str]:
     return problems
 
 
+def overflowing(app: tk.Misc) -> list[str]:
+    """Visible texts inside a scrolling tab that run past its right edge (under the scrollbar, cut off): `clipped`
+    stops at the canvas such a tab is drawn in."""
+    import customtkinter as ctk
+
+    found, todo = [], [app]
+    while todo:
+        widget = todo.pop()
+        todo += widget.winfo_children()
+        if not isinstance(widget, ctk.CTkScrollableFrame) or not widget.winfo_ismapped():
+            continue
+        right = widget.winfo_rootx() + widget.winfo_width()
+        inside = list(widget.winfo_children())
+        while inside:
+            w = inside.pop()
+            inside += w.winfo_children()
+            if isinstance(w, ctk.CTkLabel | ctk.CTkCheckBox) and w.winfo_ismapped() and \
+                    w.winfo_rootx() + w.winfo_reqwidth() > right + 1:
+                found.append(f"{w.cget('text')!r} ends {w.winfo_rootx() + w.winfo_reqwidth() - right} px past {right}")
+    return found
+
+
 def touching(frame: tk.Misc, gap: int = 4) -> list[str]:
     """Pairs of visible widgets of `frame` closer than `gap` pixels side by side (buttons that run together)."""
     import customtkinter as ctk
@@ -354,7 +376,7 @@ def test_sign_in_preview_cancel_finish_and_remember(display: str, emu: Emulator,
         d.close()
 
 
-@pytest.mark.parametrize("scale", [1.0, 1.5])
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
 def test_every_tab_fits_without_clipping(display: str, emu: Emulator, browser: list[str], scale: float) -> None:
     tag = f"{round(scale * 100)}"
     d = Driver(scale, tag)
@@ -377,7 +399,7 @@ def test_every_tab_fits_without_clipping(display: str, emu: Emulator, browser: l
         for name in ("General", "Login", "Source", "Filters", "Options"):
             app.show_tab(name)
             d.pump(0.15)
-            assert clipped(app) == [], name
+            assert clipped(app) == [] and overflowing(app) == [], name
             d.shot(f"tab_{name.lower()}")
         app.preview()
         d.pump(until=lambda: app.plan_key is not None and not app.preview_panel.pending(), what="the preview")

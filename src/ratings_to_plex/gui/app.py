@@ -92,14 +92,15 @@ class App(ctk.CTk):
         self.tabs.grid(row=0, column=0, sticky="nsew")
         for name in TAB_NAMES:
             self.tabs.add(name)
-        self.general = GeneralTab(self.tabs.tab("General"), self.form, __version__, self._on_theme, self._on_scale)
+        self.general = GeneralTab(scrolled(self.tabs.tab("General")), self.form, __version__, self._on_theme,
+                                  self._on_scale)
         self.login = LoginTab(scrolled(self.tabs.tab("Login")), self.form, on_sign_in=self.controller.sign_in,
                               on_cancel=self.controller.cancel_sign_in, on_sign_out=self.controller.sign_out,
                               on_connect=self._connect, on_open_link=self._open_link)
         self.source = SourceTab(scrolled(self.tabs.tab("Source")), self.form, self.choose_file,
                                 lambda fmt, path: self.controller.export(self.form.request(), fmt, path))
         self.read_as = FormatMenu(self.source.choose.master, self.controller.engine, self.form, self.set_source)
-        self.filters = FiltersTab(self.tabs.tab("Filters"), self.form)
+        self.filters = FiltersTab(scrolled(self.tabs.tab("Filters")), self.form)
         self.options = OptionsTab(scrolled(self.tabs.tab("Options")), self.form, list(POLICY_LABELS.values()))
         self.tabs.set("Login")
         self.action = ActionArea(left, on_preview=self.preview, on_update=self.update_ratings,

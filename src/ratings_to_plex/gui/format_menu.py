@@ -40,7 +40,27 @@ def scrolled(tab: ctk.CTkFrame) -> ctk.CTkScrollableFrame:
     tab.grid_rowconfigure(0, weight=1)
     frame = ctk.CTkScrollableFrame(tab, fg_color="transparent")
     frame.grid(row=0, column=0, sticky="nsew")
+    frame.bind("<Configure>", lambda _e: _fit_wraps(frame), add="+")
     return frame
+
+
+def _fit_wraps(frame: Any) -> None:
+    """Narrow every wrapped label of `frame` to the room it has: the labels wrap at a fixed width (CTk scales it
+    with the interface size), which at 200 % is wider than the tab — the text ran under the scrollbar, cut off."""
+    scale = ctk.ScalingTracker.get_widget_scaling(frame)
+    width, left = frame.winfo_width(), frame.winfo_rootx()
+    todo = list(frame.winfo_children())
+    while todo:
+        widget = todo.pop()
+        todo += widget.winfo_children()
+        wanted = getattr(widget, "r2p_wrap", None)
+        if not isinstance(widget, ctk.CTkLabel) or width <= 1:
+            continue
+        if wanted is None:
+            wanted = widget.r2p_wrap = widget.cget("wraplength")
+        room = max(100, int((width - (widget.winfo_rootx() - left) - 12) / scale))
+        if wanted and min(wanted, room) != widget.cget("wraplength"):
+            widget.configure(wraplength=min(wanted, room))
 
 
 class FormatMenu:
