@@ -236,6 +236,19 @@ def touching(frame: tk.Misc, gap: int = 4) -> list[str]:
     return found
 
 
+def window_gone_within(app: tk.Misc, seconds: float) -> bool:
+    """Pump the window's events until it has destroyed itself (True) or `seconds` have passed (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            app.update()
+            app.winfo_exists()
+        except tk.TclError:  # "application has been destroyed"
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def sign_in_with_pin(d: Driver, emu: Emulator, browser: list[str]) -> None:
     app = d.app
     d.pump(until=lambda: d.idle(), what="start-up")
@@ -544,16 +557,7 @@ def test_closing_during_a_run_cancels_it_cleanly(display: str, emu: Emulator) ->
     d.pump(until=lambda: app.action.progress.get() > 0, what="the first writes")
     app.close()  # what the window manager's close button does
     assert str(app.status.cget("text")).startswith("Closing after the writes")
-    gone = False
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not gone:
-        try:
-            app.update()
-            app.winfo_exists()
-        except tk.TclError:  # "application has been destroyed"
-            gone = True
-        time.sleep(0.01)
-    assert gone
+    assert window_gone_within(app, 20)
     from ratings_to_plex.journal import JournalDB
 
     journal = JournalDB()

@@ -21,7 +21,7 @@ from ratings_to_plex.gui.engine_process import EngineSettings
 from ratings_to_plex.gui.remote import ENGINE_GONE, RemoteController
 from ratings_to_plex.gui.state import RunRequest
 
-from .test_gui import Driver, display  # noqa: F401 - the session's Xvfb
+from .test_gui import Driver, display, window_gone_within  # noqa: F401 - display: the session's Xvfb
 from .test_journal_helpers import csv_from_library, user_state
 
 pytestmark = pytest.mark.gui
@@ -151,8 +151,6 @@ def test_the_window_uses_the_engine_process_and_syncs(display: str, emulator: Ca
 def test_closing_the_window_mid_run_cancels_in_the_engine_and_journals_it(display: str,  # noqa: F811
                                                                             emulator: Callable[..., Emulator],
                                                                             tmp_path: Path) -> None:
-    import tkinter as tk
-
     from ratings_to_plex.journal import JournalDB
 
     emu = emulator(movies=80, shows=0, seed=8, latency_ms=1)
@@ -172,16 +170,7 @@ def test_closing_the_window_mid_run_cancels_in_the_engine_and_journals_it(displa
     d.pump(until=lambda: app.action.progress.get() > 0, what="the first writes")
     app.close()  # the window manager's close button
     assert str(app.status.cget("text")).startswith("Closing after the writes")
-    deadline = time.monotonic() + 30
-    gone = False
-    while time.monotonic() < deadline and not gone:
-        try:
-            app.update()
-            app.winfo_exists()
-        except tk.TclError:  # "application has been destroyed"
-            gone = True
-        time.sleep(0.01)
-    assert gone and not process.is_alive()
+    assert window_gone_within(app, 30) and not process.is_alive()
     journal = JournalDB()
     run = journal.runs()[0]
     journal.close()

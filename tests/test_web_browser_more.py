@@ -89,9 +89,10 @@ def test_user_picker_export_and_restore_in_the_browser(browser: Any, emu: Emulat
     assert "Updated: 3" in wait_breakdown(page, "Run 1 · done")
     assert everybody(emu) == before  # Kid's ratings are back, item for item; nobody else's changed
     assert "Kid" in tid(page, "history").inner_text()
-    context = phone.context
-    phone.close()  # it may be reloading itself for the job's end (ERR_ABORTED on a goto): a fresh page, same session
-    phone = context.new_page()
+    # The phone page follows the job too and reloads itself when it ends: wait until it shows the finished run (a
+    # goto during that reload was aborted, and closing the page mid-reload could hang), then open the page afresh.
+    phone.locator("#job h3", has_text="Run 1 · done").wait_for()
+    phone.wait_for_load_state("load")
     phone.goto(web.url)
     tid(phone, "restore-open").click()  # Export ratings… stays open while its files are there
     assert tid(phone, "export-format").input_value() == "json"  # the form shows what was exported
