@@ -7,6 +7,7 @@ Driven through the real path: a spawned engine process, real HTTP to the emulato
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -118,6 +119,17 @@ def test_a_dead_engine_is_said_plainly_and_nothing_waits(remote: Callable[[], Re
     assert not ctl.load_source(tmp_path / "r.csv")  # refused at once, not after a timeout
     assert not ctl.busy and time.monotonic() - started < 2
     assert last(ctl.drain(), ev.Failed).message == ENGINE_GONE  # and the click is answered, in plain words
+
+    frozen = remote()  # an engine that dies while the window waits for its answer: the wait ends with it
+    assert frozen.ping()
+    os.kill(frozen.process.pid, signal.SIGSTOP)
+    answers: list[bool] = []
+    waiting = threading.Thread(target=lambda: answers.append(frozen.load_source(tmp_path / "r.csv")))
+    waiting.start()
+    time.sleep(0.3)
+    frozen.process.kill()
+    waiting.join(5)
+    assert answers == [False] and last(frozen.drain(), ev.Failed).message == ENGINE_GONE
 
 
 def test_the_window_uses_the_engine_process_and_syncs(display: str, emulator: Callable[..., Emulator],  # noqa: F811

@@ -11,6 +11,7 @@ so (and again at each click); nothing more is written from it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import multiprocessing
@@ -67,7 +68,8 @@ class RemoteController:
         self._busy: frozenset[str] = frozenset()
         self._ids = itertools.count(1)
         self._answers: dict[int, queue.Queue[tuple[Any, ...]]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the answers awaited (the reader never waits for a sender)
+        self._send_lock = threading.Lock()
         self._closing = threading.Event()
         self._gone = False  # the engine died (not shut down by the window)
         threading.Thread(target=self._read, name="r2p-engine-reader", daemon=True).start()
@@ -183,6 +185,8 @@ class RemoteController:
             if not self._send((call_id, method, args)):
                 return False
             kind, _, value = answer.get(timeout=wait)
+            if kind == "gone":  # the engine died while this waited: already said
+                return False
         except queue.Empty:
             self.events.put(Failed("engine", "The background engine did not answer in time. Wait a moment and "
                                              "try again; if it keeps happening, close the app and open it again."))
@@ -203,7 +207,7 @@ class RemoteController:
                 self.events.put(Failed("engine", ENGINE_GONE))
             return False
         try:
-            with self._lock:
+            with self._send_lock:
                 self._pipe.send(("call", call_id, method, args, {}))
             return True
         except (OSError, ValueError):
@@ -234,6 +238,10 @@ class RemoteController:
             return
         self._closing.set()
         self._gone = True
+        with self._lock:
+            for answer in self._answers.values():  # whoever waits for an answer stops waiting now
+                with contextlib.suppress(queue.Full):  # (unless its answer came just before)
+                    answer.put_nowait(("gone", 0, None))
         log.error("the engine process ended (exit code %s)", self.process.exitcode)
         self._busy = frozenset()
         self.events.put(Busy(frozenset()))
