@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler
 
@@ -17,33 +17,46 @@ def closed_port() -> int:
 
 
 @contextmanager
-def never_answering() -> Iterator[str]:
-    """A server that accepts every connection and never answers a byte (a hung server, a wrong port behind a
-    firewall that holds connections): yields its `127.0.0.1:port`; closes every held connection on exit."""
+def listening(on_connection: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A listener on 127.0.0.1 that hands every accepted connection to `on_connection` (on its accepting thread);
+    yields its port; stops accepting and closes the listener on exit."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
-    held: list[socket.socket] = []
+    listener.settimeout(0.2)
     stop = threading.Event()
 
     def accept() -> None:
-        listener.settimeout(0.2)
         while not stop.is_set():
             try:
-                held.append(listener.accept()[0])
-            except OSError:
+                client, _ = listener.accept()
+            except TimeoutError:
                 continue
+            except OSError:
+                return
+            on_connection(client)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"127.0.0.1:{listener.getsockname()[1]}"
+        yield int(listener.getsockname()[1])
     finally:
         stop.set()
-        thread.join()
+        thread.join(2)
+        listener.close()
+
+
+@contextmanager
+def never_answering() -> Iterator[str]:
+    """A server that accepts every connection and never answers a byte (a hung server, a wrong port behind a
+    firewall that holds connections): yields its `127.0.0.1:port`; closes every held connection on exit."""
+    held: list[socket.socket] = []
+    try:
+        with listening(held.append) as port:
+            yield f"127.0.0.1:{port}"
+    finally:
         for conn in held:
             conn.close()
-        listener.close()
 
 
 def fixed_reply(status: int, content_type: str, body: bytes) -> type[BaseHTTPRequestHandler]:
@@ -71,11 +84,6 @@ def forwarding_proxy() -> Iterator[str]:
     `forwarding_proxy.seen` (a list of request lines)."""
     from urllib.parse import urlsplit
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    stop = threading.Event()
     seen: list[str] = []
     forwarding_proxy.seen = seen  # type: ignore[attr-defined]
 
@@ -110,21 +118,5 @@ def forwarding_proxy() -> Iterator[str]:
         threading.Thread(target=relay, args=(client, upstream), daemon=True).start()
         relay(upstream, client)
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=handle, args=(client,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
+    with listening(lambda client: threading.Thread(target=handle, args=(client,), daemon=True).start()) as port:
+        yield f"http://127.0.0.1:{port}"

@@ -542,14 +542,17 @@ def test_dry_run_writes_nothing_and_connect_by_url(display: str, emu: Emulator) 
         d.close()
 
 
-def test_closing_during_a_run_cancels_it_cleanly(display: str, emu: Emulator) -> None:
-    d = Driver(1.0, "100")
+def close_mid_run(d: Driver, emu: Emulator, file: Path, seconds: float) -> Any:
+    """Connect by URL, plan `file`, start writing it slowly, press the window's close button: the window must say it
+    closes after the writes in flight and be gone within `seconds`. Returns the newest run of the journal."""
+    from ratings_to_plex.journal import JournalDB
+
     app = d.app
     app.controller.start(url=emu.url, token=emu.token)
-    d.pump(until=lambda: app.form.server.get() == "Plex Emulator" and d.idle(), what="connect")
+    d.pump(until=lambda: app.form.request().server is not None and d.idle(), what="the connection")
     app.form.all_libraries.set(True)
-    app.set_source(IMDB)
-    d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="source")
+    app.set_source(file)
+    d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="the file")
     app.update_ratings()
     d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the plan")
     emu.faults.latency_ms = 300
@@ -557,12 +560,16 @@ def test_closing_during_a_run_cancels_it_cleanly(display: str, emu: Emulator) ->
     d.pump(until=lambda: app.action.progress.get() > 0, what="the first writes")
     app.close()  # what the window manager's close button does
     assert str(app.status.cget("text")).startswith("Closing after the writes")
-    assert window_gone_within(app, 20)
-    from ratings_to_plex.journal import JournalDB
-
+    assert window_gone_within(app, seconds)
     journal = JournalDB()
-    last = journal.runs()[0]
+    newest = journal.runs()[0]
     journal.close()
+    return newest
+
+
+def test_closing_during_a_run_cancels_it_cleanly(display: str, emu: Emulator) -> None:
+    d = Driver(1.0, "100")
+    last = close_mid_run(d, emu, IMDB, 20)
     assert last.status == "cancelled" and last.applied > 0 and last.finished_at  # resumable with --resume
     d.close()
 

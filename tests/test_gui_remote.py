@@ -22,7 +22,7 @@ from ratings_to_plex.gui.engine_process import EngineSettings
 from ratings_to_plex.gui.remote import ENGINE_GONE, RemoteController
 from ratings_to_plex.gui.state import RunRequest
 
-from .test_gui import Driver, display, window_gone_within  # noqa: F401 - display: the session's Xvfb
+from .test_gui import Driver, close_mid_run, display  # noqa: F401 - display: the session's Xvfb
 from .test_journal_helpers import csv_from_library, user_state
 
 pytestmark = pytest.mark.gui
@@ -163,28 +163,11 @@ def test_the_window_uses_the_engine_process_and_syncs(display: str, emulator: Ca
 def test_closing_the_window_mid_run_cancels_in_the_engine_and_journals_it(display: str,  # noqa: F811
                                                                             emulator: Callable[..., Emulator],
                                                                             tmp_path: Path) -> None:
-    from ratings_to_plex.journal import JournalDB
-
     emu = emulator(movies=80, shows=0, seed=8, latency_ms=1)
     csv_from_library(emu, tmp_path / "r.csv", 40, seed=4)
-    d = Driver(1.0, "remote", controller=RemoteController())
-    app = d.app
-    process = app.controller.process
-    app.controller.start(url=emu.url, token=emu.token)
-    d.pump(until=lambda: app.form.request().server is not None and d.idle(), what="the connection")
-    app.form.all_libraries.set(True)
-    app.set_source(tmp_path / "r.csv")
-    d.pump(until=lambda: d.idle() and "Detected:" in str(app.source.detected.cget("text")), what="the file")
-    app.update_ratings()
-    d.pump(until=lambda: d.idle() and app.plan_key is not None, what="the plan")
-    emu.faults.latency_ms = 300
-    app.update_ratings()
-    d.pump(until=lambda: app.action.progress.get() > 0, what="the first writes")
-    app.close()  # the window manager's close button
-    assert str(app.status.cget("text")).startswith("Closing after the writes")
-    assert window_gone_within(app, 30) and not process.is_alive()
-    journal = JournalDB()
-    run = journal.runs()[0]
-    journal.close()
+    controller = RemoteController()
+    d = Driver(1.0, "remote", controller=controller)
+    run = close_mid_run(d, emu, tmp_path / "r.csv", 30)
+    assert not controller.process.is_alive()
     assert run.status == "cancelled" and 0 < run.applied < 40 and run.finished_at  # resumable
     d.close()

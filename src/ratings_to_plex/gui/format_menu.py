@@ -49,14 +49,16 @@ def _fit_wraps(frame: Any) -> None:
     with the interface size), which at 200 % is wider than the tab — the text ran under the scrollbar, cut off."""
     scale = ctk.ScalingTracker.get_widget_scaling(frame)
     width, left = frame.winfo_width(), frame.winfo_rootx()
+    if width <= 1:  # not laid out yet
+        return
     todo = list(frame.winfo_children())
     while todo:
         widget = todo.pop()
         todo += widget.winfo_children()
-        wanted = getattr(widget, "r2p_wrap", None)
-        if not isinstance(widget, ctk.CTkLabel) or width <= 1:
+        if not isinstance(widget, ctk.CTkLabel):
             continue
-        if wanted is None:
+        wanted = getattr(widget, "r2p_wrap", None)
+        if wanted is None:  # the wrap it was made with: the most it may have
             wanted = widget.r2p_wrap = widget.cget("wraplength")
         room = max(100, int((width - (widget.winfo_rootx() - left) - 12) / scale))
         if wanted and min(wanted, room) != widget.cget("wraplength"):

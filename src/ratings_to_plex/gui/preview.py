@@ -174,9 +174,13 @@ class PreviewPanel:
         self._schedule(self._measure_and_fill)  # measuring, then each chunk of rows (≈ 10 ms each at most)
 
     def _schedule(self, step: Callable[[], None]) -> None:
+        self._cancel_job()
+        self._job = self.tree.after(1, step)
+
+    def _cancel_job(self) -> None:
         if self._job is not None:
             self.tree.after_cancel(self._job)
-        self._job = self.tree.after(1, step)
+            self._job = None
 
     def _measure_and_fill(self) -> None:
         self._measure(self.rows)
@@ -191,9 +195,7 @@ class PreviewPanel:
         return next((key for key, name in CATEGORIES if name == chosen), None)
 
     def _refill(self) -> None:
-        if self._job is not None:
-            self.tree.after_cancel(self._job)
-            self._job = None
+        self._cancel_job()
         self.tree.delete(*self.tree.get_children())
         self._by_iid.clear()
         self.detail.configure(text="Select a row to read it in full." if self.rows else "")

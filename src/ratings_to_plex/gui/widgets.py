@@ -102,9 +102,8 @@ def enable(widget: Any, on: bool) -> None:
     """Enable or disable a button so that it also looks it (CTk only greys the text). One already in that state is
     left alone: a CTk `configure` redraws it (dozens of Tk calls), ~100 ms for the thirty the busy handler sets."""
     state = "normal" if on else "disabled"
-    if getattr(widget, "r2p_state", None) == state:
+    if widget.cget("state") == state:  # CTk answers from its own attribute: no Tk call
         return
-    widget.r2p_state = state
     fg = getattr(widget, "r2p_fg", None)
     options: dict[str, Any] = {"state": state}
     if fg is not None and fg != "transparent":
